@@ -1,0 +1,53 @@
+"""The pipeline in one place: load -> validate -> tailor -> layout -> write.
+
+The CLI and the batch runner both call these functions, so a leaflet built alone and
+one built in a batch are made the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .layout import Personal, Rendered, render
+from .model import Content
+from .styles import Style, load_style
+from .tailor import Leaflet, make_reader, tailor
+from .validate import load_content
+from .write import write_atomic
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything that decides a leaflet's bytes."""
+
+    content: Path
+    audience: str
+    patient_age: float | None = None
+    patient_weight: float | None = None
+    style: str = "standard"
+    page_size: str = "a4"
+    personal: Personal = Personal()
+
+
+def tailored(content: Content, request: Request) -> Leaflet:
+    reader = make_reader(request.audience, request.patient_age, request.patient_weight)
+    return tailor(content, reader)
+
+
+def render_request(request: Request, content: Content | None = None, style: Style | None = None) -> Rendered:
+    """Render to bytes; pass already-loaded content and style to skip reloading them."""
+    content = content or load_content(request.content)
+    style = style or load_style(request.style)
+    return render(tailored(content, request), style, request.page_size, request.personal)
+
+
+def default_output(content: Content, audience: str, out_dir: Path = Path("output")) -> Path:
+    return out_dir / f"{content.medicine.brand.lower()}-{audience}.pdf"
+
+
+def build(request: Request, output: Path | None = None) -> tuple[Path, Rendered]:
+    content = load_content(request.content)
+    rendered = render_request(request, content=content)
+    path = output or default_output(content, request.audience)
+    return write_atomic(path, rendered.pdf), rendered

@@ -1,0 +1,58 @@
+"""The embedded font family: shipped in the package, registered once per process.
+
+DejaVu Sans (Bitstream Vera licence, see fonts/LICENSE) covers Latin, Greek, Cyrillic
+and Vietnamese, so patient names print as written. Registering a TTF costs tens of
+milliseconds, so it happens once, on first use.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+FONT_DIR = Path(__file__).with_name("fonts")
+REGULAR = "LeafletSans"
+BOLD = "LeafletSans-Bold"
+ITALIC = "LeafletSans-Oblique"
+BOLD_ITALIC = "LeafletSans-BoldOblique"
+
+_FILES = {
+    REGULAR: "DejaVuSans.ttf",
+    BOLD: "DejaVuSans-Bold.ttf",
+    ITALIC: "DejaVuSans-Oblique.ttf",
+    BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf",
+}
+
+
+@cache
+def register_fonts() -> str:
+    """Register the family with ReportLab and return the regular face's name."""
+    for name, filename in _FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+    addMapping(REGULAR, 0, 0, REGULAR)
+    addMapping(REGULAR, 1, 0, BOLD)
+    addMapping(REGULAR, 0, 1, ITALIC)
+    addMapping(REGULAR, 1, 1, BOLD_ITALIC)
+    return REGULAR
+
+
+@cache
+def _drawable() -> frozenset[int]:
+    register_fonts()
+    regular = set(pdfmetrics.getFont(REGULAR).face.charToGlyph)
+    bold = set(pdfmetrics.getFont(BOLD).face.charToGlyph)
+    return frozenset(regular & bold)
+
+
+def undrawable(text: str) -> list[str]:
+    """Characters in text that the embedded font cannot draw (which would print as boxes)."""
+    drawable = _drawable()
+    missing: list[str] = []
+    for char in text:
+        if ord(char) not in drawable and not char.isspace() and char not in missing:
+            missing.append(char)
+    return missing

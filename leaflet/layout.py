@@ -1,0 +1,336 @@
+"""Stage 4: lay a tailored leaflet out as PDF pages (ReportLab platypus), in memory.
+
+Rendering returns bytes and never touches the disk (as WeasyPrint separates render
+from write), so a batch or a test can render without writing.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from . import fonts
+from .errors import LeafletError
+from .styles import Style, TextStyle
+from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning
+
+PAGE_SIZES = {"a4": A4, "letter": LETTER}
+BULLET = "\u2022"
+
+
+@dataclass(frozen=True)
+class Personal:
+    """Per-patient details a pharmacy adds (printed, never used to tailor)."""
+
+    patient_name: str | None = None
+    pharmacy: str | None = None
+    pharmacy_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+
+
+def markup(text: str) -> str:
+    """Text from content or users made safe for ReportLab's paragraph markup."""
+    return escape(unicodedata.normalize("NFC", text), {'"': "&quot;", "'": "&#39;"})
+
+
+def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Personal = Personal()) -> Rendered:
+    if page_size not in PAGE_SIZES:
+        raise LeafletError(f"unknown page size {page_size!r} (choose from: {', '.join(PAGE_SIZES)})")
+    _refuse_undrawable(leaflet, personal)
+    fonts.register_fonts()
+    look = _Look(style)
+    width, height = PAGE_SIZES[page_size]
+    margin = style.margin_mm * mm
+    frame_width = width - 2 * margin
+
+    footer_lines = _footer_paragraphs(leaflet, personal, look, page=99, total=99)
+    footer_height = sum(p.wrap(frame_width, height)[1] for p in footer_lines) + look.gap
+    header_height = look.header.leading + look.gap + style.line_width
+
+    def draw_page_furniture(canvas: Canvas, page: int, total: int) -> None:
+        canvas.saveState()
+        top = height - margin
+        canvas.setFont(fonts.BOLD, look.header.fontSize)
+        canvas.setFillColor(look.accent)
+        canvas.drawString(margin, top - look.header.fontSize, leaflet.title)
+        canvas.setStrokeColor(look.rule)
+        canvas.setLineWidth(style.line_width)
+        rule_y = top - header_height + look.gap / 2
+        canvas.line(margin, rule_y, width - margin, rule_y)
+        canvas.line(margin, margin + footer_height - look.gap / 2, width - margin,
+                    margin + footer_height - look.gap / 2)
+        y = margin + footer_height - look.gap
+        for paragraph in _footer_paragraphs(leaflet, personal, look, page, total):
+            _, h = paragraph.wrap(frame_width, height)
+            paragraph.drawOn(canvas, margin, y - h)
+            y -= h
+        canvas.restoreState()
+
+    frame = Frame(
+        margin,
+        margin + footer_height,
+        frame_width,
+        height - 2 * margin - footer_height - header_height,
+        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
+        id="body",
+    )
+    buffer = io.BytesIO()
+    doc = _LeafletDoc(
+        buffer,
+        pagesize=(width, height),
+        pageTemplates=[PageTemplate(id="page", frames=[frame])],
+        leftMargin=margin, rightMargin=margin, topMargin=margin, bottomMargin=margin,
+        title=f"{leaflet.title}: {leaflet.for_line}",
+        author=leaflet.source_author,
+        subject=f"Patient leaflet for {leaflet.brand} ({leaflet.generic}). {leaflet.source_line}",
+        creator="leaflet",
+        lang=leaflet.language,
+        displayDocTitle=True,
+        invariant=1,
+        initialFontName=fonts.REGULAR,
+        initialFontSize=style.body.font_size,
+    )
+    doc.build(_story(leaflet, personal, look, frame_width),
+              canvasmaker=partial(_DeferredFooterCanvas, draw_furniture=draw_page_furniture))
+    return Rendered(pdf=buffer.getvalue(), pages=doc.canv.page_total)
+
+
+# --- Styles ------------------------------------------------------------------------
+
+
+def _colour(value: str | None) -> colors.Color | None:
+    return colors.HexColor(value) if value else None
+
+
+class _Look:
+    """ReportLab paragraph styles and colours derived from one Style."""
+
+    def __init__(self, style: Style) -> None:
+        c = style.colours
+        self.style = style
+        self.text = _colour(c.text)
+        self.accent = _colour(c.accent)
+        self.rule = _colour(c.rule)
+        self.box_fill = _colour(c.box_fill)
+        self.warning_border = _colour(c.warning_border)
+        self.warning_fill = _colour(c.warning_fill)
+        self.table_header_fill = _colour(c.table_header_fill)
+        self.table_grid = _colour(c.table_grid)
+        self.gap = style.body.font_size * 0.5
+        self.title = self._para("title", style.title, fonts.BOLD, self.accent)
+        self.subtitle = self._para("subtitle", style.subtitle, fonts.BOLD, self.text)
+        self.heading = self._para("heading", style.heading, fonts.BOLD, self.accent, keepWithNext=1)
+        self.subheading = self._para("subheading", style.subheading, fonts.BOLD, self.text, keepWithNext=1)
+        self.body = self._para("body", style.body, fonts.REGULAR, self.text)
+        self.bold = self._para("bold", style.body, fonts.BOLD, self.text)
+        self.bullet = self._para("bullet", style.body, fonts.REGULAR, self.text,
+                                 leftIndent=style.indent, bulletIndent=0, bulletFontName=fonts.REGULAR)
+        self.cell = self._para("cell", style.body, fonts.REGULAR, self.text, spaceAfter=0)
+        self.cell_head = self._para("cell_head", style.body, fonts.BOLD, self.text, spaceAfter=0)
+        self.footer = self._para("footer", style.footer, fonts.REGULAR, self.text)
+        self.header = self.footer
+
+    def _para(self, name: str, spec: TextStyle, font: str, colour, **extra) -> ParagraphStyle:
+        options = dict(
+            fontName=font,
+            fontSize=spec.font_size,
+            leading=spec.leading,
+            spaceBefore=spec.space_before,
+            spaceAfter=spec.space_after,
+            textColor=colour,
+            alignment=TA_LEFT,  # ragged right reads more easily than justified text
+        )
+        options.update(extra)
+        return ParagraphStyle(name, **options)
+
+
+# --- The story ---------------------------------------------------------------------
+
+
+class _Heading(Paragraph):
+    """A section heading; the doc template turns each into a bookmark."""
+
+
+def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> list[Flowable]:
+    story: list[Flowable] = [
+        Paragraph(markup(leaflet.title), look.title),
+        Paragraph(markup(leaflet.for_line), look.subtitle),
+    ]
+    if personal.patient_name:
+        story.append(Paragraph(f"Prepared for {markup(personal.patient_name)}", look.bold))
+    story.append(_key_points(leaflet, look, width))
+    for section in leaflet.sections:
+        story.append(_Heading(markup(section.heading), look.heading))
+        for block in section.blocks:
+            story.append(_block(block, look, width))
+    story.append(Spacer(0, look.gap))
+    story.append(_boxed([Paragraph(markup(leaflet.disclaimer), look.cell)], look, width,
+                        border=look.text, fill=None))
+    return story
+
+
+def _block(block, look: _Look, width: float) -> Flowable:
+    if isinstance(block, Para):
+        return Paragraph(markup(block.text), look.body)
+    if isinstance(block, SubHeading):
+        return Paragraph(markup(block.text), look.subheading)
+    if isinstance(block, Warning):
+        return _warning(block, look, width)
+    if isinstance(block, TableBlock):
+        return _table(block, look, width)
+    raise TypeError(f"no layout for {type(block).__name__}")
+
+
+def _key_points(leaflet: Leaflet, look: _Look, width: float) -> Flowable:
+    heading = ParagraphStyle("box_heading", parent=look.subheading, spaceBefore=0, textColor=look.accent,
+                             fontSize=look.heading.fontSize, leading=look.heading.leading)
+    cells: list[Flowable] = [_Heading("Key points", heading)]
+    cells += [Paragraph(markup(point), look.bullet, bulletText=BULLET) for point in leaflet.key_points]
+    return _boxed(cells, look, width, border=look.accent, fill=look.box_fill)
+
+
+def _warning(block: Warning, look: _Look, width: float) -> Flowable:
+    title = ParagraphStyle("warning_title", parent=look.bold, textColor=look.warning_border)
+    cells = [Paragraph(markup(block.title), title), Paragraph(markup(block.text), look.cell)]
+    box = _boxed(cells, look, width, border=look.warning_border, fill=look.warning_fill)
+    box.setStyle(TableStyle([("LINEBEFORE", (0, 0), (-1, -1), look.style.line_width * 5, look.warning_border)]))
+    return box
+
+
+def _boxed(cells: list[Flowable], look: _Look, width: float, border, fill) -> Table:
+    pad = look.style.box_padding
+    commands = [
+        ("BOX", (0, 0), (-1, -1), look.style.line_width, border),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+    ]
+    if fill is not None:
+        commands.append(("BACKGROUND", (0, 0), (-1, -1), fill))
+    table = Table([[cells]], colWidths=[width], style=TableStyle(commands), spaceBefore=look.gap,
+                  spaceAfter=look.gap)
+    return table
+
+
+def _table(block: TableBlock, look: _Look, width: float) -> Table:
+    rows = [[Paragraph(markup(text), look.cell_head) for text in block.header]]
+    rows += [[Paragraph(markup(text), look.cell) for text in row] for row in block.rows]
+    pad = look.style.box_padding / 2
+    commands = [
+        ("GRID", (0, 0), (-1, -1), look.style.line_width / 2, look.table_grid),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+    ]
+    if look.table_header_fill is not None:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), look.table_header_fill))
+    return Table(rows, colWidths=[width * 0.3, width * 0.3, width * 0.4], style=TableStyle(commands),
+                 repeatRows=1, spaceBefore=look.gap / 2, spaceAfter=look.gap)
+
+
+def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: int, total: int) -> list[Paragraph]:
+    lines = []
+    if personal.pharmacy or personal.pharmacy_phone:
+        who = ", ".join(markup(part) for part in (personal.pharmacy, personal.pharmacy_phone) if part)
+        lines.append(Paragraph(f"Your pharmacy: {who}", look.footer))
+    lines.append(Paragraph(
+        f"<b>Page {page} of {total}</b>. {markup(leaflet.source_line)} "
+        f"Last updated {markup(leaflet.last_updated)}.",
+        look.footer,
+    ))
+    return lines
+
+
+# --- Checks ------------------------------------------------------------------------
+
+
+def _refuse_undrawable(leaflet: Leaflet, personal: Personal) -> None:
+    texts = {
+        "patient name": personal.patient_name,
+        "pharmacy": personal.pharmacy,
+        "pharmacy phone": personal.pharmacy_phone,
+        "content": " ".join([leaflet.title, leaflet.source_line, leaflet.disclaimer, *leaflet.key_points,
+                             *(fact.text for fact in leaflet.facts)]),
+    }
+    for what, text in texts.items():
+        missing = fonts.undrawable(unicodedata.normalize("NFC", text or ""))
+        if missing:
+            shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:5])
+            raise LeafletError(f"{what}: the embedded font cannot draw {shown}")
+
+
+# --- Document and canvas -----------------------------------------------------------
+
+
+class _LeafletDoc(BaseDocTemplate):
+    """Turns each section heading into a PDF bookmark, on the page it lands on."""
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        if isinstance(flowable, _Heading):
+            self.canv.add_bookmark(flowable.getPlainText())
+
+
+class _DeferredFooterCanvas(Canvas):
+    """Holds pages back until the end so each footer can say "Page X of Y".
+
+    One pass instead of platypus' two-pass multiBuild. Bookmarks are kept per page and
+    added as the pages are finally written, so they point at the right page.
+    """
+
+    def __init__(self, *args, draw_furniture: Callable[[Canvas, int, int], None], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._held_pages: list[dict] = []
+        self._bookmarks: dict[int, list[str]] = {}
+        self._draw_furniture = draw_furniture
+
+    def add_bookmark(self, title: str) -> None:
+        self._bookmarks.setdefault(len(self._held_pages), []).append(title)
+
+    def showPage(self) -> None:
+        self._held_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = self.page_total = len(self._held_pages)
+        count = 0
+        for index, state in enumerate(self._held_pages):
+            self.__dict__.update(state)
+            for title in self._bookmarks.get(index, ()):
+                key = f"section-{count}"
+                count += 1
+                self.bookmarkPage(key)
+                self.addOutlineEntry(title, key, level=0)
+            self._draw_furniture(self, index + 1, total)
+            Canvas.showPage(self)
+        if count:
+            self.showOutline()
+        Canvas.save(self)

@@ -1,0 +1,88 @@
+"""Stage 1: read a YAML file into plain data, keeping the line of every key.
+
+The lines let every later error name `file:line`, as z3c.rml does for RML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import LeafletError
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A parsed YAML document and where each key path sits in the file."""
+
+    path: Path
+    data: dict[str, Any]
+    lines: dict[KeyPath, int]
+
+    def line_of(self, key_path: KeyPath) -> int:
+        """The line of the longest known prefix of key_path (1 for the document)."""
+        for end in range(len(key_path), 0, -1):
+            line = self.lines.get(tuple(key_path[:end]))
+            if line is not None:
+                return line
+        return 1
+
+
+def load_yaml(path: str | Path) -> Loaded:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise LeafletError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise LeafletError(f"{path}: is a directory, not a YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise LeafletError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise LeafletError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path) -> Loaded:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = exc.problem or exc.context or "cannot parse"
+        raise LeafletError(f"{where}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise LeafletError(f"{path}: YAML syntax error: {exc}") from None
+    finally:
+        loader.dispose()
+    if node is None or data is None:
+        raise LeafletError(f"{path}: file is empty")
+    if not isinstance(data, dict):
+        kind = type(data).__name__.replace("str", "text").replace("list", "list")
+        raise LeafletError(f"{path}:{node.start_mark.line + 1}: expected a mapping of keys at the top, found {kind}")
+    lines: dict[KeyPath, int] = {}
+    _record_lines(node, (), lines, path)
+    return Loaded(path=path, data=data, lines=lines)
+
+
+def _record_lines(node: yaml.Node, key_path: KeyPath, lines: dict[KeyPath, int], path: Path) -> None:
+    lines.setdefault(key_path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise LeafletError(f"{path}:{key_node.start_mark.line + 1}: key {key!r} appears twice")
+            seen.add(key)
+            lines[(*key_path, key)] = key_node.start_mark.line + 1
+            _record_lines(value_node, (*key_path, key), lines, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*key_path, index), lines, path)

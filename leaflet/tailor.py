@@ -1,0 +1,243 @@
+"""Stage 3: choose what one reader sees, in that reader's voice.
+
+Everything here is driven by the `applies` data in the content; there is no code for
+any particular medicine. The result is a `Leaflet`: plain text blocks that layout
+turns into pages and `leaflet check` compares with a printed PDF.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Union
+
+from .errors import LeafletError
+from .model import Applies, Content, Line
+
+
+@dataclass(frozen=True)
+class Audience:
+    name: str
+    label: str
+    min_age: float
+    max_age: float  # exclusive
+    speaks_to_parent: bool
+
+    def describe_range(self) -> str:
+        if math.isinf(self.max_age):
+            return f"{self.min_age:g} and over"
+        if self.min_age == 0:
+            return f"under {self.max_age:g}"
+        return f"{self.min_age:g} to under {self.max_age:g}"
+
+
+AUDIENCES: dict[str, Audience] = {
+    a.name: a
+    for a in (
+        Audience("caregiver", "For parents and caregivers of children under 12", 0, 12, True),
+        Audience("adolescent", "For young people aged 12 to 17", 12, 18, False),
+        Audience("adult", "For adults aged 18 and over", 18, math.inf, False),
+    )
+}
+
+_VOICES = {
+    True: {"you": "your child", "You": "Your child", "your": "your child's", "Your": "Your child's"},
+    False: {"you": "you", "You": "You", "your": "your", "Your": "Your"},
+}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who the leaflet is for: an audience, optionally narrowed to one patient."""
+
+    audience: Audience
+    age: float | None = None
+    weight: float | None = None
+
+
+# --- What tailoring produces -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A line of text that must appear in this reader's leaflet, named for `check`."""
+
+    name: str
+    text: str
+    safety: bool = False
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+
+
+@dataclass(frozen=True)
+class SubHeading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Warning:
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+Block = Union[Para, SubHeading, Warning, Table]
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Leaflet:
+    title: str  # e.g. "Dupixent (dupilumab)"
+    brand: str
+    generic: str
+    audience: Audience
+    for_line: str  # "For parents and caregivers of children under 12"
+    key_points: tuple[str, ...]
+    sections: tuple[Section, ...]
+    disclaimer: str
+    source_line: str
+    source_author: str
+    last_updated: str
+    language: str
+    use_ids: tuple[str, ...]
+    facts: tuple[Fact, ...] = field(default=())
+
+
+# --- Applying the content's own rules -----------------------------------------------
+
+
+def make_reader(audience: str, age: float | None = None, weight: float | None = None) -> Reader:
+    if audience not in AUDIENCES:
+        raise LeafletError(f"unknown audience {audience!r} (choose from: {', '.join(AUDIENCES)})")
+    chosen = AUDIENCES[audience]
+    if age is not None:
+        if not math.isfinite(age) or age < 0 or age > 130:
+            raise LeafletError(f"--patient-age {age:g}: not a possible age in years")
+        if not chosen.min_age <= age < chosen.max_age:
+            raise LeafletError(
+                f"--patient-age {age:g}: outside the {audience} audience "
+                f"(ages {chosen.describe_range()})"
+            )
+    if weight is not None and (not math.isfinite(weight) or weight <= 0 or weight > 700):
+        raise LeafletError(f"--patient-weight {weight:g}: not a possible weight in kg")
+    return Reader(chosen, age, weight)
+
+
+def applies_to(rule: Applies, reader: Reader, use_ids: frozenset[str] | None = None) -> bool:
+    """Whether an item is for this reader.
+
+    Without a patient age, an item applies when its age range overlaps the audience's;
+    with one, when the age is inside it. A minimum weight only excludes when a weight
+    is given (the text itself states the weight limit).
+    """
+    low = rule.min_age_years if rule.min_age_years is not None else 0.0
+    high = rule.max_age_years if rule.max_age_years is not None else math.inf
+    if reader.age is not None:
+        if not low <= reader.age < high:
+            return False
+    elif not (low < reader.audience.max_age and high > reader.audience.min_age):
+        return False
+    if rule.min_weight_kg is not None and reader.weight is not None and reader.weight < rule.min_weight_kg:
+        return False
+    if rule.uses and use_ids is not None and not set(rule.uses) & use_ids:
+        return False
+    return True
+
+
+def tailor(content: Content, reader: Reader) -> Leaflet:
+    uses = [use for use in content.uses.items if applies_to(use.applies, reader)]
+    if not uses:
+        raise LeafletError(_nothing_applies(content, reader))
+    use_ids = frozenset(use.id for use in uses)
+    voice = _VOICES[reader.audience.speaks_to_parent]
+    facts: list[Fact] = []
+
+    def say(text: str, name: str, safety: bool = False) -> str:
+        spoken = text.format_map(voice)
+        facts.append(Fact(name, spoken, safety))
+        return spoken
+
+    def pick(lines: list[Line], where: str) -> tuple[str, ...]:
+        return tuple(
+            say(line.text, line.id or f"{where}[{index}]", line.safety)
+            for index, line in enumerate(lines)
+            if line.safety or applies_to(line.applies, reader, use_ids)
+        )
+
+    key_points = pick(content.key_points.lines, "key_points")
+
+    sections: list[Section] = []
+    sections.append(Section(content.about.heading, _paras(pick(content.about.lines, "about"))))
+
+    use_blocks: list[Block] = list(_paras(pick(content.uses.intro, "uses.intro")))
+    for use in uses:
+        use_blocks.append(SubHeading(say(use.name, f"use:{use.id}")))
+        use_blocks.extend(_paras(pick(use.lines, f"use:{use.id}")))
+        if use.warning:
+            use_blocks.append(Warning(use.warning.title,
+                                      say(use.warning.text, f"warning:{use.id}", safety=True)))
+    sections.append(Section(content.uses.heading, tuple(use_blocks)))
+
+    devices = content.devices
+    device_rows = tuple(
+        (say(d.name, f"device:{d.id}"), d.doses, d.ages)
+        for d in devices.items
+        if applies_to(d.applies, reader, use_ids)
+    )
+    device_blocks: list[Block] = list(_paras(pick(devices.intro, "devices.intro")))
+    if device_rows:
+        cols = devices.columns
+        device_blocks.append(Table((cols.name, cols.doses, cols.ages), device_rows))
+    device_blocks.extend(_paras(pick(devices.notes, "devices.notes")))
+    sections.append(Section(devices.heading, tuple(device_blocks)))
+
+    sections.append(Section(content.giving.heading, _paras(pick(content.giving.lines, "giving"))))
+    sections.append(Section(content.questions.heading, _paras(pick(content.questions.lines, "questions"))))
+
+    disclaimer = say(content.disclaimer, "disclaimer", safety=True)
+    source = content.source
+    medicine = content.medicine
+    return Leaflet(
+        title=f"{medicine.brand} ({medicine.generic})",
+        brand=medicine.brand,
+        generic=medicine.generic,
+        audience=reader.audience,
+        for_line=reader.audience.label,
+        key_points=key_points,
+        sections=tuple(sections),
+        disclaimer=disclaimer,
+        source_line=f"Source: {source.title}"
+        + (f" ({source.publisher})" if source.publisher else "")
+        + f". Reviewed by {source.reviewer}.",
+        source_author=source.reviewer,
+        last_updated=f"{source.last_updated.day} {source.last_updated:%B %Y}",
+        language=content.language,
+        use_ids=tuple(use.id for use in uses),
+        facts=tuple(facts),
+    )
+
+
+def _paras(texts: tuple[str, ...]) -> tuple[Block, ...]:
+    return tuple(Para(text) for text in texts)
+
+
+def _nothing_applies(content: Content, reader: Reader) -> str:
+    who = f"a patient aged {reader.age:g}" if reader.age is not None else f"the {reader.audience.name} audience"
+    if reader.weight is not None:
+        who += f" weighing {reader.weight:g} kg"
+    youngest = min((u.applies.min_age_years or 0.0) for u in content.uses.items)
+    hint = f" (the youngest age for any use is {youngest:g})" if reader.age is not None and reader.age < youngest else ""
+    return f"no use of {content.medicine.brand} applies to {who}{hint}"
