@@ -73,7 +73,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
     footer_height = sum(p.wrap(frame_width, height)[1] for p in footer_lines) + look.gap
     header_height = look.header.leading + look.gap + style.line_width
 
-    def draw_page_furniture(canvas: Canvas, page: int, total: int) -> None:
+    def draw_header(canvas: Canvas, _doc=None) -> None:
         canvas.saveState()
         top = height - margin
         canvas.setFont(fonts.BOLD, look.header.fontSize)
@@ -83,6 +83,12 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         canvas.setLineWidth(style.line_width)
         rule_y = top - header_height + look.gap / 2
         canvas.line(margin, rule_y, width - margin, rule_y)
+        canvas.restoreState()
+
+    def draw_footer(canvas: Canvas, page: int, total: int) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(look.rule)
+        canvas.setLineWidth(style.line_width)
         canvas.line(margin, margin + footer_height - look.gap / 2, width - margin,
                     margin + footer_height - look.gap / 2)
         y = margin + footer_height - look.gap
@@ -104,7 +110,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
     doc = _LeafletDoc(
         buffer,
         pagesize=(width, height),
-        pageTemplates=[PageTemplate(id="page", frames=[frame])],
+        pageTemplates=[PageTemplate(id="page", frames=[frame], onPage=draw_header)],
         leftMargin=margin, rightMargin=margin, topMargin=margin, bottomMargin=margin,
         title=f"{leaflet.title}: {leaflet.for_line}",
         author=leaflet.source_author,
@@ -117,7 +123,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         initialFontSize=style.body.font_size,
     )
     doc.build(_story(leaflet, personal, look, frame_width),
-              canvasmaker=partial(_DeferredFooterCanvas, draw_furniture=draw_page_furniture))
+              canvasmaker=partial(_DeferredFooterCanvas, draw_footer=draw_footer))
     return Rendered(pdf=buffer.getvalue(), pages=doc.canv.page_total)
 
 
@@ -155,6 +161,9 @@ class _Look:
         self.cell_head = self._para("cell_head", style.body, fonts.BOLD, self.text, spaceAfter=0)
         self.footer = self._para("footer", style.footer, fonts.REGULAR, self.text)
         self.header = self.footer
+        # Tables set a cell font even when cells hold paragraphs; without this it is Helvetica.
+        self.cell_font = [("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
+                          ("FONTSIZE", (0, 0), (-1, -1), style.body.font_size)]
 
     def _para(self, name: str, spec: TextStyle, font: str, colour, **extra) -> ParagraphStyle:
         options = dict(
@@ -173,8 +182,11 @@ class _Look:
 # --- The story ---------------------------------------------------------------------
 
 
-class _Heading(Paragraph):
-    """A section heading; the doc template turns each into a bookmark."""
+def _heading(text: str, style: ParagraphStyle) -> Paragraph:
+    """A section heading, marked for the doc template to turn into a bookmark."""
+    paragraph = Paragraph(markup(text), style)
+    paragraph.bookmark = text
+    return paragraph
 
 
 def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> list[Flowable]:
@@ -186,7 +198,7 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
         story.append(Paragraph(f"Prepared for {markup(personal.patient_name)}", look.bold))
     story.append(_key_points(leaflet, look, width))
     for section in leaflet.sections:
-        story.append(_Heading(markup(section.heading), look.heading))
+        story.append(_heading(section.heading, look.heading))
         for block in section.blocks:
             story.append(_block(block, look, width))
     story.append(Spacer(0, look.gap))
@@ -210,9 +222,11 @@ def _block(block, look: _Look, width: float) -> Flowable:
 def _key_points(leaflet: Leaflet, look: _Look, width: float) -> Flowable:
     heading = ParagraphStyle("box_heading", parent=look.subheading, spaceBefore=0, textColor=look.accent,
                              fontSize=look.heading.fontSize, leading=look.heading.leading)
-    cells: list[Flowable] = [_Heading("Key points", heading)]
+    cells: list[Flowable] = [Paragraph(markup(leaflet.key_points_heading), heading)]
     cells += [Paragraph(markup(point), look.bullet, bulletText=BULLET) for point in leaflet.key_points]
-    return _boxed(cells, look, width, border=look.accent, fill=look.box_fill)
+    box = _boxed(cells, look, width, border=look.accent, fill=look.box_fill)
+    box.bookmark = leaflet.key_points_heading
+    return box
 
 
 def _warning(block: Warning, look: _Look, width: float) -> Flowable:
@@ -226,6 +240,7 @@ def _warning(block: Warning, look: _Look, width: float) -> Flowable:
 def _boxed(cells: list[Flowable], look: _Look, width: float, border, fill) -> Table:
     pad = look.style.box_padding
     commands = [
+        *look.cell_font,
         ("BOX", (0, 0), (-1, -1), look.style.line_width, border),
         ("LEFTPADDING", (0, 0), (-1, -1), pad),
         ("RIGHTPADDING", (0, 0), (-1, -1), pad),
@@ -244,6 +259,7 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
     rows += [[Paragraph(markup(text), look.cell) for text in row] for row in block.rows]
     pad = look.style.box_padding / 2
     commands = [
+        *look.cell_font,
         ("GRID", (0, 0), (-1, -1), look.style.line_width / 2, look.table_grid),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), pad),
@@ -253,7 +269,7 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
     ]
     if look.table_header_fill is not None:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), look.table_header_fill))
-    return Table(rows, colWidths=[width * 0.3, width * 0.3, width * 0.4], style=TableStyle(commands),
+    return Table(rows, colWidths=[width * 0.38, width * 0.27, width * 0.35], style=TableStyle(commands),
                  repeatRows=1, spaceBefore=look.gap / 2, spaceAfter=look.gap)
 
 
@@ -292,11 +308,12 @@ def _refuse_undrawable(leaflet: Leaflet, personal: Personal) -> None:
 
 
 class _LeafletDoc(BaseDocTemplate):
-    """Turns each section heading into a PDF bookmark, on the page it lands on."""
+    """Turns each marked flowable (section headings, the key points) into a bookmark."""
 
     def afterFlowable(self, flowable: Flowable) -> None:
-        if isinstance(flowable, _Heading):
-            self.canv.add_bookmark(flowable.getPlainText())
+        title = getattr(flowable, "bookmark", None)
+        if title:
+            self.canv.add_bookmark(title)
 
 
 class _DeferredFooterCanvas(Canvas):
@@ -306,11 +323,11 @@ class _DeferredFooterCanvas(Canvas):
     added as the pages are finally written, so they point at the right page.
     """
 
-    def __init__(self, *args, draw_furniture: Callable[[Canvas, int, int], None], **kwargs) -> None:
+    def __init__(self, *args, draw_footer: Callable[[Canvas, int, int], None], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._held_pages: list[dict] = []
         self._bookmarks: dict[int, list[str]] = {}
-        self._draw_furniture = draw_furniture
+        self._draw_footer = draw_footer
 
     def add_bookmark(self, title: str) -> None:
         self._bookmarks.setdefault(len(self._held_pages), []).append(title)
@@ -329,7 +346,7 @@ class _DeferredFooterCanvas(Canvas):
                 count += 1
                 self.bookmarkPage(key)
                 self.addOutlineEntry(title, key, level=0)
-            self._draw_furniture(self, index + 1, total)
+            self._draw_footer(self, index + 1, total)
             Canvas.showPage(self)
         if count:
             self.showOutline()

@@ -48,8 +48,18 @@ def load_yaml(path: str | Path) -> Loaded:
     return parse_yaml(text, path)
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so the schema reports a bad date with its line
+    (PyYAML's own date parsing raises a bare ValueError with no position)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
 def parse_yaml(text: str, path: Path) -> Loaded:
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

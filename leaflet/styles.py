@@ -16,7 +16,16 @@ from .load import load_yaml
 from .model import NonEmpty, Strict
 from .validate import validate
 
-STYLE_DIR = Path(__file__).resolve().parent.parent / "styles"
+
+def _style_dir() -> Path:
+    """styles/ in a checkout, or its copy inside an installed package."""
+    installed = Path(__file__).resolve().parent / "builtin_styles"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "styles"
+
+
+STYLE_DIR = _style_dir()
 
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 Points = Annotated[float, Field(gt=0, le=200)]

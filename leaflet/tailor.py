@@ -105,6 +105,7 @@ class Leaflet:
     generic: str
     audience: Audience
     for_line: str  # "For parents and caregivers of children under 12"
+    key_points_heading: str
     key_points: tuple[str, ...]
     sections: tuple[Section, ...]
     disclaimer: str
@@ -216,18 +217,22 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         generic=medicine.generic,
         audience=reader.audience,
         for_line=reader.audience.label,
+        key_points_heading=content.key_points.heading,
         key_points=key_points,
         sections=tuple(sections),
         disclaimer=disclaimer,
-        source_line=f"Source: {source.title}"
-        + (f" ({source.publisher})" if source.publisher else "")
-        + f". Reviewed by {source.reviewer}.",
+        source_line=_sentence(f"Source: {source.title}" + (f" ({source.publisher})" if source.publisher else ""))
+        + f" Reviewed by {source.reviewer}.",
         source_author=source.reviewer,
         last_updated=f"{source.last_updated.day} {source.last_updated:%B %Y}",
         language=content.language,
         use_ids=tuple(use.id for use in uses),
         facts=tuple(facts),
     )
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _paras(texts: tuple[str, ...]) -> tuple[Block, ...]:

@@ -1,0 +1,109 @@
+"""Bad input: one clear line naming the file/line/option, a non-zero exit, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import DUPIXENT, FIXTURES
+from leaflet.cli import cli
+
+BAD = FIXTURES / "bad"
+MINIMAL = FIXTURES / "minimal.yaml"
+
+# fixture file -> what the message must say (file:line prefixes are checked too)
+BAD_CONTENT = {
+    "syntax-error.yaml": ":4: YAML syntax error",
+    "empty.yaml": ": file is empty",
+    "only-comment.yaml": ": file is empty",
+    "top-level-list.yaml": ":1: expected a mapping",
+    "unknown-key.yaml": ":5: medicine.strength: unknown key",
+    "wrong-type.yaml": ":23: uses.items.0.applies.min_age_years: Input should be a valid number",
+    "missing-key.yaml": ": disclaimer: missing required key",
+    "duplicate-key.yaml": ":8: key 'reviewer' appears twice",
+    "unknown-placeholder.yaml": ":39: questions.lines.0.text: unknown placeholder {yuor}",
+    "age-range-reversed.yaml": ":27: uses.items.1.applies: max_age_years must be greater",
+    "impossible-date.yaml": ":8: source.last_updated: Input should be a valid date",
+    "not-utf8.yaml": ": not UTF-8 text",
+}
+
+
+def run(cli_runner, *args: str):
+    result = cli_runner.invoke(cli, list(args))
+    assert result.exit_code != 0, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.output.strip()
+
+
+@pytest.mark.parametrize("fixture", sorted(BAD_CONTENT))
+def test_bad_content_file_fails_build_with_one_line(cli_runner, fixture):
+    path = BAD / fixture
+    output = run(cli_runner, "build", str(path), "--audience", "adult", "-o", "unused.pdf")
+    assert len(output.splitlines()) == 1, output
+    assert output.startswith(f"Error: {path}"), output
+    assert BAD_CONTENT[fixture] in output
+
+
+@pytest.mark.parametrize("fixture", sorted(BAD_CONTENT))
+def test_validate_lists_the_problem_as_file_line_key_message(cli_runner, fixture):
+    output = run(cli_runner, "validate", str(BAD / fixture))
+    assert BAD_CONTENT[fixture] in output
+
+
+def test_validate_reports_every_problem_at_once(cli_runner, tmp_path):
+    bad = tmp_path / "many.yaml"
+    text = MINIMAL.read_text()
+    text = text.replace("generic: testamolum", "generic: testamolum\n  colour: red")
+    text = text.replace("min_age_years: 3", "min_age_years: -3")
+    text = text.replace("disclaimer: This is a test leaflet.", "")
+    bad.write_text(text)
+    lines = run(cli_runner, "validate", str(bad)).splitlines()
+    assert len(lines) == 3, lines
+    assert any(":5: medicine.colour: unknown key" in line for line in lines)
+    assert any("uses.items.0.applies.min_age_years: Input should be greater than or equal to 0" in line
+               for line in lines)
+    assert any("disclaimer: missing required key" in line for line in lines)
+
+
+def test_validate_accepts_the_shipped_content(cli_runner):
+    result = cli_runner.invoke(cli, ["validate", str(DUPIXENT)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(": ok")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "no/such/file.yaml", "-a", "adult"], "no/such/file.yaml: file not found"),
+        (["build", str(MINIMAL), "-a", "toddler"], "Invalid value for '--audience'"),
+        (["build", str(MINIMAL), "-a", "adult", "--style", "glossy"], "unknown style 'glossy'"),
+        (["build", str(MINIMAL), "-a", "adult", "--style", "nope/style.yaml"], "nope/style.yaml: file not found"),
+        (["build", str(MINIMAL), "-a", "adult", "--style", str(BAD / "style-below-minimum.yaml")],
+         "body.font_size 9 is below this style's min_font_size 12"),
+        (["build", str(MINIMAL), "-a", "adult", "--patient-age", "7"], "outside the adult audience"),
+        (["build", str(MINIMAL), "-a", "caregiver", "--patient-age", "2"], "youngest age for any use is 3"),
+        (["build", str(MINIMAL), "-a", "adult", "--patient-age", "abc"], "'abc' is not a valid float"),
+        (["build", str(MINIMAL), "-a", "adult", "--patient-weight", "0"], "--patient-weight 0: not a possible weight"),
+        (["build", str(MINIMAL), "-a", "adult", "--page-size", "a5"], "Invalid value for '--page-size'"),
+        (["build", str(MINIMAL), "-a", "all", "-o", "x.pdf"], "cannot be used with --audience all"),
+    ],
+)
+def test_bad_options_fail_with_one_line(cli_runner, args, message):
+    output = run(cli_runner, *args)
+    assert message in output
+    assert output.count("Error:") == 1
+
+
+def test_unwritable_output_is_a_clear_error(cli_runner, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    output = run(cli_runner, "build", str(MINIMAL), "-a", "adult", "-o", str(blocker / "leaflet.pdf"))
+    assert f"Error: {blocker / 'leaflet.pdf'}: cannot" in output
+    assert len(output.splitlines()) == 1
+
+
+def test_output_that_is_a_folder_is_a_clear_error(cli_runner, tmp_path):
+    output = run(cli_runner, "build", str(MINIMAL), "-a", "adult", "-o", str(tmp_path))
+    assert "is a folder" in output

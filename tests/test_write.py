@@ -1,0 +1,57 @@
+"""Writing is atomic: a failed build leaves no partial file and never touches an old one."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import FIXTURES
+from leaflet import write
+from leaflet.cli import cli
+from leaflet.errors import LeafletError
+from leaflet.write import write_atomic
+
+MINIMAL = FIXTURES / "minimal.yaml"
+
+
+def test_a_failed_build_leaves_the_existing_file_untouched(cli_runner, tmp_path):
+    target = tmp_path / "leaflet.pdf"
+    target.write_bytes(b"old leaflet")
+    result = cli_runner.invoke(cli, ["build", str(MINIMAL), "-a", "adult", "--patient-age", "3", "-o", str(target)])
+    assert result.exit_code != 0
+    assert target.read_bytes() == b"old leaflet"
+    assert os.listdir(tmp_path) == ["leaflet.pdf"]
+
+
+def test_a_crash_while_writing_leaves_no_partial_file(tmp_path, monkeypatch):
+    target = tmp_path / "leaflet.pdf"
+    target.write_bytes(b"old leaflet")
+
+    def crash(*_args):
+        raise KeyboardInterrupt  # as if Ctrl-C arrived mid-write
+
+    monkeypatch.setattr(write.os, "fsync", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, b"%PDF-new")
+    assert target.read_bytes() == b"old leaflet"
+    assert os.listdir(tmp_path) == ["leaflet.pdf"]
+
+
+def test_a_disk_error_is_a_leaflet_error_and_cleans_up(tmp_path, monkeypatch):
+    def full(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(write.os, "fsync", full)
+    with pytest.raises(LeafletError, match="No space left on device"):
+        write_atomic(tmp_path / "x.pdf", b"%PDF")
+    assert os.listdir(tmp_path) == []
+
+
+def test_build_writes_the_default_output_name(cli_runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli_runner.invoke(cli, ["build", str(MINIMAL), "-a", "all"])
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(tmp_path / "output")) == [
+        "testamol-adolescent.pdf", "testamol-adult.pdf", "testamol-caregiver.pdf"]
+    assert (tmp_path / "output" / "testamol-adult.pdf").read_bytes().startswith(b"%PDF-")
