@@ -1,0 +1,99 @@
+"""How fast is one leaflet? Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/build.py [--runs 50]
+
+- warm: median time to render one Dupixent leaflet to PDF bytes in a process that has
+  already loaded content, style and fonts (what a batch worker pays per leaflet);
+- bare canvas: median time for ReportLab's canvas to write the same text, in the same
+  embedded font, with naive line wrapping and no layout (the floor for any tool);
+- cold: median wall time of `leaflet build` as a fresh process (what a clinician waits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen.canvas import Canvas
+
+from leaflet import fonts
+from leaflet.build import Request, tailored
+from leaflet.layout import render
+from leaflet.styles import load_style
+from leaflet.validate import load_content
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content" / "dupixent.yaml"
+
+
+def median_seconds(task, runs: int) -> float:
+    task()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        task()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def leaflet_texts(leaflet) -> list[str]:
+    texts = [leaflet.title, leaflet.for_line, leaflet.key_points_heading, *leaflet.key_points]
+    texts += [fact.text for fact in leaflet.facts if fact.text not in texts]
+    return texts
+
+
+def bare_canvas(texts: list[str], size: float = 12) -> bytes:
+    """The same words drawn line by line on a ReportLab canvas, in the same font."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1)
+    width, height = A4
+    margin, y = 36, A4[1] - 36
+    canvas.setFont(fonts.REGULAR, size)
+    for text in texts:
+        for line in simpleSplit(text, fonts.REGULAR, size, width - 2 * margin):
+            if y < margin:
+                canvas.showPage()
+                canvas.setFont(fonts.REGULAR, size)
+                y = height - margin
+            canvas.drawString(margin, y, line)
+            y -= size * 1.2
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+
+    fonts.register_fonts()
+    content = load_content(CONTENT)
+    style = load_style("standard")
+    print(f"leaflet build benchmark: median of {args.runs} runs, Python {sys.version.split()[0]}")
+    for audience in ("caregiver", "adolescent", "adult"):
+        leaflet = tailored(content, Request(CONTENT, audience))
+        warm = median_seconds(lambda: render(leaflet, style), args.runs)
+        texts = leaflet_texts(leaflet)
+        bare = median_seconds(lambda: bare_canvas(texts), args.runs)
+        print(f"  {audience:<10}  warm leaflet {warm * 1000:6.1f} ms   bare canvas {bare * 1000:6.1f} ms"
+              f"   ratio {warm / bare:4.2f}x")
+
+    with tempfile.TemporaryDirectory() as folder:
+        command = [str(Path(sys.executable).with_name("leaflet")), "build", str(CONTENT), "-a", "adult",
+                   "-o", str(Path(folder) / "cold.pdf")]
+        cold_runs = max(3, args.runs // 10)
+        cold = median_seconds(lambda: subprocess.run(command, check=True, capture_output=True), cold_runs)
+    print(f"  cold CLI start to finished PDF (leaflet build, adult): {cold * 1000:.0f} ms (median of {cold_runs})")
+
+
+if __name__ == "__main__":
+    main()
