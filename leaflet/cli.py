@@ -88,5 +88,80 @@ def validate(content: Path) -> None:
     click.echo(f"{content}: ok")
 
 
+@cli.command(name="lint")
+@click.argument("content", type=click.Path(path_type=Path))
+@click.option("--audience", "-a", type=click.Choice(AUDIENCE_CHOICES), default="all", show_default=True,
+              help="Whose tailored text to score.")
+@click.option("--strict", is_flag=True, help="Treat warnings (such as a stale source) as errors.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Judge the source's age as of this date [default: today].")
+def lint_command(content: Path, audience: str, strict: bool, today) -> None:
+    """Check that each audience's leaflet is in plain language.
+
+    Scores each section and the whole leaflet (Flesch-Kincaid grade, Flesch reading
+    ease), flags long sentences, glossary terms not explained where first used, medical
+    terms missing from the glossary and a stale source. Targets come from the content's
+    `lint:` block (default: grade 6 overall, 8 per section, 25 words a sentence, source
+    updated within 12 months). One line per finding (file:line), then a table of
+    scores with a column per audience. Exit status: 0 no errors, 1 errors (with
+    --strict, warnings too), 2 bad input.
+
+    \b
+    Examples:
+      leaflet lint content/dupixent.yaml
+      leaflet lint content/dupixent.yaml --audience caregiver --strict
+    """
+    from .lint import lint_file, table
+
+    audiences = None if audience == "all" else [audience]
+    report = lint_file(content, audiences, today.date() if today else None, strict=strict)
+    for finding in report.findings:
+        click.echo(str(finding))
+    if report.findings:
+        click.echo()
+    click.echo("\n".join(table(report)))
+    errors, warnings = len(report.errors()), len(report.warnings())
+    click.echo(f"\n{content}: {errors} error{'s' if errors != 1 else ''}, "
+               f"{warnings} warning{'s' if warnings != 1 else ''}")
+    if errors:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command(name="check")
+@click.argument("pdf", type=click.Path(path_type=Path))
+@click.option("--content", "-c", "content", required=True, type=click.Path(path_type=Path),
+              help="The content file the leaflet was built from.")
+@click.option("--audience", "-a", required=True, type=click.Choice(list(AUDIENCES)),
+              help="The reader the leaflet is for.")
+@click.option("--patient-age", type=float, metavar="YEARS", help="The patient's age, if it was built for one.")
+@click.option("--patient-weight", type=float, metavar="KG", help="The patient's weight, if it was built for one.")
+def check_command(pdf: Path, content: Path, audience: str, patient_age: float | None,
+                  patient_weight: float | None) -> None:
+    """Read a printed leaflet back and check it against its tailoring.
+
+    Every line and safety line meant for this reader must be in the PDF, and no line
+    meant only for other readers may be. Only the visible text is read, so a PDF from
+    an older build is checked the same way. Each miss is reported by name.
+    Exit status: 0 all present, 1 misses, 2 bad input.
+
+    \b
+    Examples:
+      leaflet check output/dupixent-adult.pdf --content content/dupixent.yaml --audience adult
+      leaflet check jo.pdf -c content/dupixent.yaml -a caregiver --patient-age 4 --patient-weight 16
+    """
+    from .check import check_file
+
+    leaflet, misses = check_file(pdf, content, audience, patient_age, patient_weight)
+    for miss in misses:
+        click.echo(f"{pdf}: {miss}")
+    if misses:
+        click.echo(f"{pdf}: FAILED: {len(misses)} miss{'es' if len(misses) != 1 else ''} for the "
+                   f"{audience} leaflet")
+        raise click.exceptions.Exit(1)
+    safety = sum(fact.safety for fact in leaflet.facts)
+    click.echo(f"{pdf}: ok: all {len(leaflet.facts)} lines for this reader are present "
+               f"({safety} safety lines), and none meant for other readers")
+
+
 def main() -> None:
     cli(prog_name="leaflet")

@@ -174,9 +174,12 @@ class _Look:
             spaceAfter=spec.space_after,
             textColor=colour,
             alignment=TA_LEFT,  # ragged right reads more easily than justified text
+            bulletFontSize=spec.font_size,  # ReportLab's default is 10 pt, below any minimum
         )
         options.update(extra)
-        return ParagraphStyle(name, **options)
+        made = ParagraphStyle(name, **options)
+        _refuse_small_print(name, made, self.style.min_font_size)
+        return made
 
 
 # --- The story ---------------------------------------------------------------------
@@ -287,6 +290,20 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
 
 
 # --- Checks ------------------------------------------------------------------------
+
+
+def _refuse_small_print(name: str, made: ParagraphStyle, minimum: float) -> None:
+    """No text, bullets included, may print below the style's minimum font size.
+
+    `Style` validates its own sizes; this also catches a style built in code without
+    validation, and sizes that layout adds itself.
+    """
+    for part, size in (("font", made.fontSize), ("bullet", made.bulletFontSize)):
+        if size < minimum:
+            raise LeafletError(
+                f"style: {name} text would print at {size:g} pt {part} size, below the style's "
+                f"min_font_size {minimum:g}"
+            )
 
 
 def _refuse_undrawable(leaflet: Leaflet, personal: Personal) -> None:

@@ -158,6 +158,19 @@ class Devices(Strict):
     notes: list[Line] = []
 
 
+class LintSettings(Strict):
+    """Targets for `leaflet lint`; a content file may set its own in a `lint:` block."""
+
+    #: Highest Flesch-Kincaid grade for a whole leaflet (the AMA recommends grade 6).
+    max_grade: Annotated[float, Field(ge=0, le=20)] = 6
+    #: Highest Flesch-Kincaid grade for any one section of a leaflet.
+    max_section_grade: Annotated[float, Field(ge=0, le=20)] = 8
+    #: Longest sentence, in words.
+    max_sentence_words: Annotated[int, Field(ge=5, le=100)] = 25
+    #: Warn when the source was last updated longer ago than this.
+    max_source_age_months: Annotated[int, Field(ge=1, le=120)] = 12
+
+
 class Content(Strict):
     """One medicine's leaflet content, for every audience."""
 
@@ -173,6 +186,8 @@ class Content(Strict):
     giving: Section
     questions: Section
     disclaimer: VoicedText
+    #: Plain-language targets for `leaflet lint` (defaults above).
+    lint: LintSettings = LintSettings()
 
     _placeholders = field_validator("disclaimer")(check_placeholders)
 

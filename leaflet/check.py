@@ -1,0 +1,303 @@
+"""`leaflet check`: read a printed leaflet back and compare it with what tailoring says.
+
+Every fact and safety line that belongs to the reader must be in the PDF, and no line
+meant only for other readers (another audience's uses, devices, ages or voice) may be.
+Only the visible text is read, with pypdf: nothing hidden in the file is trusted, so a
+PDF from an older build of `leaflet` is checked the same way.
+
+How text is compared:
+- The page header (the leaflet's title at the top of each page) and the footer (from
+  the "Your pharmacy:" or "Page N of M" line down) are left out by their position on
+  the page, so a paragraph split across two pages reads as one.
+- Texts are compared with all white space removed (after Unicode NFKC), so line breaks,
+  and the spaces that text extraction adds or drops, never matter.
+- Each expected text claims its own occurrence, in reading order, so two lines with the
+  same words (a key point repeated as a safety line) must both be printed.
+- A line excluded for this reader is reported only where it is printed outside every
+  text this reader should see: words that an included line legitimately contains
+  (an adult-only sentence quoted inside a line for everyone) are not a false alarm.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from .errors import LeafletError
+from .model import Content
+from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, Table, Warning, make_reader, tailor
+from .validate import load_content
+
+MISSING = "missing"
+UNEXPECTED = "unexpected"
+
+
+@dataclass(frozen=True)
+class Miss:
+    """One difference between a printed leaflet and its tailoring."""
+
+    kind: str  # MISSING (belongs to this reader, not printed) or UNEXPECTED (not for them, printed)
+    #: The line's name from tailoring, e.g. "use-as-prescribed" or "use:nasal-polyps"; for an
+    #: UNEXPECTED text that several lines share, their names joined by ", ".
+    name: str
+    text: str
+    safety: bool = False
+    #: For UNEXPECTED: the same line is in this leaflet, but in another reader's wording.
+    other_voice: bool = False
+
+    def __str__(self) -> str:
+        what = "safety line" if self.safety else "line"
+        shown = self.text if len(self.text) <= 80 else self.text[:77].rstrip() + "..."
+        if self.kind == MISSING:
+            return f"missing {what} {self.name}: \"{shown}\""
+        why = "worded for another reader" if self.other_voice else "not for this reader"
+        return f"unexpected {what} {self.name} ({why}): \"{shown}\""
+
+
+# --- The API ---------------------------------------------------------------------------
+
+
+def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content) -> list[Miss]:
+    """Every miss between a PDF's visible text and the tailored leaflet it should show.
+
+    `content` is the content the leaflet was tailored from: it tells which lines other
+    readers get, so that printing one of them here is caught. An empty list means the
+    PDF is right for this reader.
+    """
+    return compare(visible_text(pdf, leaflet.title), leaflet, content)
+
+
+def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
+               age: float | None = None, weight: float | None = None) -> tuple[Leaflet, list[Miss]]:
+    """`leaflet check` for files: load, tailor for the reader, read the PDF, compare."""
+    pdf_path = Path(pdf_path)
+    content = load_content(content_path)
+    leaflet = tailor(content, make_reader(audience, age, weight))
+    try:
+        pdf = pdf_path.read_bytes()
+    except FileNotFoundError:
+        raise LeafletError(f"{pdf_path}: file not found") from None
+    except IsADirectoryError:
+        raise LeafletError(f"{pdf_path}: is a directory, not a PDF") from None
+    except OSError as exc:
+        raise LeafletError(f"{pdf_path}: cannot read ({exc.strerror})") from None
+    try:
+        text = visible_text(pdf, leaflet.title)
+    except LeafletError as error:
+        raise LeafletError(f"{pdf_path}: {error.message}") from None
+    return leaflet, compare(text, leaflet, content)
+
+
+# --- Reading the PDF ---------------------------------------------------------------------
+
+_FOOTER_START = re.compile(r"^(Page \d+ of \d+|Your pharmacy:)")
+
+
+def visible_text(pdf: bytes, title: str) -> str:
+    """The body text of every page, in order, without page headers and footers."""
+    if not pdf.lstrip()[:5] == b"%PDF-":
+        raise LeafletError("not a PDF (it does not start with %PDF-)")
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # pypdf logs each repair it makes; a bad file is one error here
+    try:
+        pages = list(PdfReader(io.BytesIO(pdf)).pages)
+        if not pages:
+            raise LeafletError("the PDF has no pages")
+        return "\n".join(_page_body(page, title) for page in pages)
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise LeafletError(f"not a readable PDF ({exc})") from None
+    finally:
+        quiet.setLevel(level)
+
+
+def _page_body(page, title: str) -> str:
+    pieces: list[tuple[str, float]] = []
+
+    def visit(text: str, cm, tm, _font, _size) -> None:
+        if text.strip():
+            pieces.append((text, text_to_page(tm, cm)[5]))
+
+    page.extract_text(visitor_text=visit)
+    if not pieces:
+        return ""
+    # The header is the topmost text when it is the title; the footer is its first
+    # line ("Your pharmacy: ..." or "Page N of M", in the bottom part of the page) and
+    # everything below it.
+    top = max(y for _, y in pieces)
+    header = [y for text, y in pieces if y == top and _squash(text) == _squash(title)]
+    ceiling = header[0] if header else math.inf
+    bottom = float(page.mediabox.bottom) + 0.3 * float(page.mediabox.height)  # footers sit low
+    footer = [y for text, y in pieces if y < bottom and _FOOTER_START.match(" ".join(text.split()))]
+    floor = max(footer) if footer else -math.inf
+    return "\n".join(text for text, y in pieces if floor < y < ceiling)
+
+
+def text_to_page(tm: list[float], cm: list[float]) -> list[float]:
+    """Text space to page space: the text matrix times the CTM (PDF 32000-1, 9.4.2).
+
+    Its last two numbers are where a run of text starts; its scale times the font size is
+    the size the text prints at.
+    """
+    a, b, c, d, e, f = tm
+    A, B, C, D, E, F = cm
+    return [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F]
+
+
+def _squash(text: str) -> str:
+    """Text for comparing: NFKC, no soft hyphens, no white space at all."""
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    return "".join(text.split())
+
+
+def _squash_keeping_edges(text: str) -> tuple[str, set[int]]:
+    """`_squash`, and the positions in the result where white space was taken out."""
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    kept: list[str] = []
+    edges = {0}
+    for char in text:
+        if char.isspace():
+            edges.add(len(kept))
+        else:
+            kept.append(char)
+    edges.add(len(kept))
+    return "".join(kept), edges
+
+
+def _whole_words(body: str, edges: set[int], start: int, text: str) -> bool:
+    """Whether text at start begins and ends at word edges ("Pen" is not in "Penny")."""
+    def edge(at: int) -> bool:
+        return at in edges or not (body[at - 1].isalnum() and body[at].isalnum())
+
+    return edge(start) and edge(start + len(text))
+
+
+# --- Comparing --------------------------------------------------------------------------
+
+
+def compare(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
+    """The misses between a PDF's body text (from `visible_text`) and a tailored leaflet."""
+    body, edges = _squash_keeping_edges(body)
+    claimed: list[tuple[int, int]] = []
+    misses: list[Miss] = []
+
+    # 1. What this reader must see, in reading order; each claims its own occurrence.
+    position = 0
+    for fact in _reading_order(leaflet):
+        wanted = _squash(fact.text)
+        at = _unclaimed(body, wanted, claimed, position)
+        if at is None:
+            at = _unclaimed(body, wanted, claimed, 0)
+        if at is None:
+            misses.append(Miss(MISSING, fact.name, fact.text, fact.safety))
+            continue
+        claimed.append((at, at + len(wanted)))
+        position = at + len(wanted)
+
+    # 2. Other printed labels of this leaflet (headings, table cells) are legitimate too.
+    mine = {_squash(fact.text) for fact in leaflet.facts} | {_squash(leaflet.for_line)}
+    for text in _labels(leaflet):
+        wanted = _squash(text)
+        if wanted in mine:
+            continue
+        at = _unclaimed(body, wanted, claimed, 0)
+        if at is not None:
+            claimed.append((at, at + len(wanted)))
+
+    # 3. Lines meant only for other readers must not be printed outside those texts.
+    my_names = {fact.name for fact in leaflet.facts}
+    others: dict[str, list[Fact]] = {}  # text -> the lines that say it (one text may be several lines)
+    for fact in _everything(content):
+        wanted = _squash(fact.text)
+        if wanted and wanted not in mine and fact not in others.setdefault(wanted, []):
+            others[wanted].append(fact)
+    for wanted, facts in others.items():
+        if any(not _inside(start, start + len(wanted), claimed) and _whole_words(body, edges, start, wanted)
+               for start in _occurrences(body, wanted)):
+            misses.append(Miss(UNEXPECTED, ", ".join(dict.fromkeys(f.name for f in facts)), facts[0].text,
+                               any(f.safety for f in facts),
+                               other_voice=any(f.name in my_names for f in facts)))
+    return misses
+
+
+def _reading_order(leaflet: Leaflet) -> list[Fact]:
+    """The leaflet's facts in the order they are printed, and its audience label."""
+    waiting: dict[str, list[Fact]] = {}
+    for fact in leaflet.facts:
+        waiting.setdefault(fact.text, []).append(fact)
+    ordered: list[Fact] = [Fact("audience-label", leaflet.for_line)]
+
+    def take(text: str) -> None:
+        if waiting.get(text):
+            ordered.append(waiting[text].pop(0))
+
+    for text in leaflet.key_points:
+        take(text)
+    for section in leaflet.sections:
+        for block in section.blocks:
+            for text in _block_texts(block):
+                take(text)
+    take(leaflet.disclaimer)
+    # Anything not placed above (a new kind of block) is still checked.
+    ordered += [fact for queue in waiting.values() for fact in queue]
+    return ordered
+
+
+def _block_texts(block) -> list[str]:
+    if isinstance(block, Table):
+        return [*block.header, *(cell for row in block.rows for cell in row)]
+    if isinstance(block, Warning):
+        return [block.title, block.text]
+    return [value for value in vars(block).values() if isinstance(value, str)]
+
+
+def _labels(leaflet: Leaflet) -> list[str]:
+    texts = [leaflet.title, leaflet.key_points_heading]
+    for section in leaflet.sections:
+        texts.append(section.heading)
+        for block in section.blocks:
+            texts += _block_texts(block)
+    return texts
+
+
+def _everything(content: Content) -> Iterator[Fact]:
+    """Every line of the content, in both voices, named as tailoring names them."""
+    for speaks_to_parent in (True, False):
+        everyone = Audience("everyone", "", 0, math.inf, speaks_to_parent)
+        yield from tailor(content, Reader(everyone)).facts
+    for name, audience in AUDIENCES.items():
+        yield Fact(f"audience-label:{name}", audience.label)
+
+
+def _occurrences(body: str, text: str) -> Iterator[int]:
+    start = body.find(text)
+    while start != -1:
+        yield start
+        start = body.find(text, start + 1)
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in spans)
+
+
+def _unclaimed(body: str, text: str, claimed: list[tuple[int, int]], after: int) -> int | None:
+    """The first occurrence of text at or after `after` that no other text has claimed."""
+    if not text:
+        return None
+    for start in _occurrences(body, text):
+        if start >= after and not _overlaps(start, start + len(text), claimed):
+            return start
+    return None
