@@ -6,6 +6,8 @@ one built in a batch are made the same way.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +45,9 @@ def render_request(request: Request, content: Content | None = None, style: Styl
 
 
 def default_output(content: Content, audience: str, out_dir: Path = Path("output")) -> Path:
-    return out_dir / f"{content.medicine.brand.lower()}-{audience}.pdf"
+    """output/<medicine>-<audience>.pdf, the brand made safe for a file name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", content.medicine.brand).lower()).strip("-")
+    return out_dir / f"{slug or 'leaflet'}-{audience}.pdf"
 
 
 def build(request: Request, output: Path | None = None) -> tuple[Path, Rendered]:

@@ -7,6 +7,7 @@ from write), so a batch or a test can render without writing.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import partial
@@ -21,6 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    LayoutError,
     Flowable,
     Frame,
     PageTemplate,
@@ -122,8 +124,11 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         initialFontName=fonts.REGULAR,
         initialFontSize=style.body.font_size,
     )
-    doc.build(_story(leaflet, personal, look, frame_width),
-              canvasmaker=partial(_DeferredFooterCanvas, draw_footer=draw_footer))
+    try:
+        doc.build(_story(leaflet, personal, look, frame_width),
+                  canvasmaker=partial(_DeferredFooterCanvas, draw_footer=draw_footer))
+    except LayoutError as exc:
+        raise LeafletError(_too_big(exc, style, page_size)) from None
     return Rendered(pdf=buffer.getvalue(), pages=doc.canv.page_total)
 
 
@@ -174,6 +179,7 @@ class _Look:
             spaceAfter=spec.space_after,
             textColor=colour,
             alignment=TA_LEFT,  # ragged right reads more easily than justified text
+            allowWidows=0,  # never strand a paragraph's last line at the top of a page
             bulletFontSize=spec.font_size,  # ReportLab's default is 10 pt, below any minimum
         )
         options.update(extra)
@@ -202,8 +208,11 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
     story.append(_key_points(leaflet, look, width))
     for section in leaflet.sections:
         story.append(_heading(section.heading, look.heading))
-        for block in section.blocks:
-            story.append(_block(block, look, width))
+        for block, next_block in zip(section.blocks, (*section.blocks[1:], None)):
+            flowable = _block(block, look, width)
+            if isinstance(next_block, (Warning, TableBlock)):
+                flowable.keepWithNext = 1  # a warning stays with its use, a table with its intro
+            story.append(flowable)
     story.append(Spacer(0, look.gap))
     story.append(_boxed([Paragraph(markup(leaflet.disclaimer), look.cell)], look, width,
                         border=look.text, fill=None))
@@ -290,6 +299,15 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
 
 
 # --- Checks ------------------------------------------------------------------------
+
+
+def _too_big(error: LayoutError, style: Style, page_size: str) -> str:
+    """ReportLab's message names a flowable's repr; say which text and style instead."""
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", str(error)))
+    shown = re.search(r"'([^']{1,60})", text)
+    what = f" (starting {shown.group(1)!r})" if shown else ""
+    return (f"style {style.name}: a block of text{what} is too large to fit on one {page_size} page; "
+            "use smaller sizes or spacing in the style, or shorten the text")
 
 
 def _refuse_small_print(name: str, made: ParagraphStyle, minimum: float) -> None:

@@ -33,9 +33,18 @@ class Loaded:
         return 1
 
 
+#: Content and style files are a few kilobytes; anything this big is a wrong file.
+MAX_BYTES = 2_000_000
+
+
 def load_yaml(path: str | Path) -> Loaded:
     path = Path(path)
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise LeafletError(f"{path}: not a regular file")
+        if path.is_file() and path.stat().st_size > MAX_BYTES:
+            raise LeafletError(f"{path}: too large for a YAML file ({path.stat().st_size:,} bytes; "
+                               f"the limit is {MAX_BYTES:,})")
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise LeafletError(f"{path}: file not found") from None
@@ -60,29 +69,39 @@ class _Loader(yaml.SafeLoader):
 
 def parse_yaml(text: str, path: Path) -> Loaded:
     loader = _Loader(text)
+    lines: dict[KeyPath, int] = {}
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        if node is None:
+            raise LeafletError(f"{path}: file is empty")
+        _record_lines(node, (), lines, path, set())
+        data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = exc.problem or exc.context or "cannot parse"
+        problem = " ".join(part for part in (exc.context, exc.problem) if part) or "cannot parse"
         raise LeafletError(f"{where}: YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise LeafletError(f"{path}: YAML syntax error: {exc}") from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. a 5,000-digit number
+        raise LeafletError(f"{path}: cannot read a value: {str(exc).split(';')[0]}") from None
     finally:
         loader.dispose()
-    if node is None or data is None:
+    if data is None:
         raise LeafletError(f"{path}: file is empty")
     if not isinstance(data, dict):
-        kind = type(data).__name__.replace("str", "text").replace("list", "list")
+        kind = {"str": "text", "list": "a list"}.get(type(data).__name__, type(data).__name__)
         raise LeafletError(f"{path}:{node.start_mark.line + 1}: expected a mapping of keys at the top, found {kind}")
-    lines: dict[KeyPath, int] = {}
-    _record_lines(node, (), lines, path)
     return Loaded(path=path, data=data, lines=lines)
 
 
-def _record_lines(node: yaml.Node, key_path: KeyPath, lines: dict[KeyPath, int], path: Path) -> None:
+def _record_lines(node: yaml.Node, key_path: KeyPath, lines: dict[KeyPath, int], path: Path,
+                  seen_nodes: set[int]) -> None:
+    if id(node) in seen_nodes and not isinstance(node, yaml.ScalarNode):
+        # An alias: refused, since nested aliases can expand a small file without bound.
+        raise LeafletError(f"{path}:{node.start_mark.line + 1}: YAML anchors and aliases (& and *) "
+                           "are not supported; write the text out")
+    seen_nodes.add(id(node))
     lines.setdefault(key_path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -92,7 +111,7 @@ def _record_lines(node: yaml.Node, key_path: KeyPath, lines: dict[KeyPath, int],
                 raise LeafletError(f"{path}:{key_node.start_mark.line + 1}: key {key!r} appears twice")
             seen.add(key)
             lines[(*key_path, key)] = key_node.start_mark.line + 1
-            _record_lines(value_node, (*key_path, key), lines, path)
+            _record_lines(value_node, (*key_path, key), lines, path, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*key_path, index), lines, path)
+            _record_lines(item, (*key_path, index), lines, path, seen_nodes)

@@ -9,36 +9,56 @@ a reader is decided by the `applies` data on each item (see `leaflet.tailor`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from string import Formatter
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 #: Placeholders a text may use; `leaflet.tailor` fills them in the reader's voice.
 VOICE_PLACEHOLDERS = frozenset({"you", "You", "your", "Your"})
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors: a typo must never silently drop a safety line."""
+    """Unknown keys are errors: a typo must never silently drop a safety line.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    Strict types too: `true` is not an age and "yes" is not a boolean.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
 
 
 def check_placeholders(text: str) -> str:
-    unknown = [name for name in _PLACEHOLDER.findall(text) if name not in VOICE_PLACEHOLDERS]
-    if unknown:
-        allowed = ", ".join("{%s}" % p for p in sorted(VOICE_PLACEHOLDERS))
-        raise ValueError(f"unknown placeholder {{{unknown[0]}}} (allowed: {allowed})")
-    if text.count("{") != text.count("}"):
-        raise ValueError("unbalanced { or } (braces are only for placeholders such as {you})")
+    allowed = ", ".join("{%s}" % p for p in sorted(VOICE_PLACEHOLDERS))
+    try:
+        fields = [field for _, field, spec, conversion in Formatter().parse(text) if field is not None]
+    except ValueError:
+        raise ValueError("a lone { or } (braces are only for placeholders such as {you}; "
+                         "write {{ or }} for a brace)") from None
+    for field in fields:
+        if field not in VOICE_PLACEHOLDERS:
+            raise ValueError(f"unknown placeholder {{{field}}} (allowed: {allowed})")
     return text
 
 
-VoicedText = Annotated[NonEmpty, Field(description="Plain text; may use {you} {your} {You} {Your}.")]
+def _iso_date_text(value: object) -> object:
+    """Dates are written YYYY-MM-DD; a bare number is not taken as a timestamp."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+    if isinstance(value, dt.date):
+        return value
+    raise ValueError("expected a date written YYYY-MM-DD")
+
+
+#: Text shown to the reader: may use {you} {your} {You} {Your}, filled in by tailoring.
+VoicedText = Annotated[NonEmpty, AfterValidator(check_placeholders)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
 class Applies(Strict):
@@ -71,8 +91,6 @@ class Line(Strict):
     #: Safety lines are never dropped by tailoring and must be printed on every leaflet.
     safety: bool = False
 
-    _placeholders = field_validator("text")(check_placeholders)
-
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, value: object) -> object:
@@ -100,20 +118,18 @@ class Source(Strict):
 
     title: NonEmpty
     reviewer: NonEmpty
-    last_updated: dt.date
+    last_updated: IsoDate
     publisher: NonEmpty | None = None
 
 
 class Callout(Strict):
-    title: NonEmpty
+    title: VoicedText
     text: VoicedText
-
-    _placeholders = field_validator("text")(check_placeholders)
 
 
 class Use(Strict):
     id: Identifier
-    name: NonEmpty
+    name: VoicedText
     applies: Applies = Applies()
     lines: list[Line] = Field(min_length=1)
     #: A use's own warning, printed as a callout wherever the use is.
@@ -125,22 +141,13 @@ class Uses(Strict):
     intro: list[Line] = []
     items: list[Use] = Field(min_length=1)
 
-    @field_validator("items")
-    @classmethod
-    def _unique_ids(cls, items: list[Use]) -> list[Use]:
-        seen: set[str] = set()
-        for use in items:
-            if use.id in seen:
-                raise ValueError(f"use id {use.id!r} is used twice")
-            seen.add(use.id)
-        return items
 
 
 class Device(Strict):
     id: Identifier
-    name: NonEmpty
-    doses: NonEmpty
-    ages: NonEmpty
+    name: VoicedText
+    doses: VoicedText
+    ages: VoicedText
     applies: Applies = Applies()
 
 
@@ -188,20 +195,6 @@ class Content(Strict):
     disclaimer: VoicedText
     #: Plain-language targets for `leaflet lint` (defaults above).
     lint: LintSettings = LintSettings()
-
-    _placeholders = field_validator("disclaimer")(check_placeholders)
-
-    @model_validator(mode="after")
-    def _known_use_references(self) -> Content:
-        known = {use.id for use in self.uses.items}
-        for line in self.all_lines():
-            for ref in line.applies.uses:
-                if ref not in known:
-                    raise ValueError(
-                        f"line {line.text[:40]!r}... refers to unknown use {ref!r} "
-                        f"(known: {', '.join(sorted(known))})"
-                    )
-        return self
 
     def all_lines(self) -> list[Line]:
         lines = [*self.key_points.lines, *self.about.lines, *self.uses.intro]

@@ -184,17 +184,20 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
     sections.append(Section(content.about.heading, _paras(pick(content.about.lines, "about"))))
 
     use_blocks: list[Block] = list(_paras(pick(content.uses.intro, "uses.intro")))
+    if _narrowed_away(content, reader, use_ids):
+        measures = " and ".join(m for m, v in (("age", reader.age), ("weight", reader.weight)) if v is not None)
+        use_blocks.append(Para(say(NARROWED_NOTE.replace("{measures}", measures), "narrowed-to-patient")))
     for use in uses:
         use_blocks.append(SubHeading(say(use.name, f"use:{use.id}")))
         use_blocks.extend(_paras(pick(use.lines, f"use:{use.id}")))
         if use.warning:
-            use_blocks.append(Warning(use.warning.title,
+            use_blocks.append(Warning(say(use.warning.title, f"warning-title:{use.id}", safety=True),
                                       say(use.warning.text, f"warning:{use.id}", safety=True)))
     sections.append(Section(content.uses.heading, tuple(use_blocks)))
 
     devices = content.devices
     device_rows = tuple(
-        (say(d.name, f"device:{d.id}"), d.doses, d.ages)
+        (say(d.name, f"device:{d.id}"), say(d.doses, f"device:{d.id}.doses"), say(d.ages, f"device:{d.id}.ages"))
         for d in devices.items
         if applies_to(d.applies, reader, use_ids)
     )
@@ -223,12 +226,24 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         disclaimer=disclaimer,
         source_line=_sentence(f"Source: {source.title}" + (f" ({source.publisher})" if source.publisher else ""))
         + f" Reviewed by {source.reviewer}.",
-        source_author=source.reviewer,
+        source_author=source.publisher or f"{source.title} (reviewed by {source.reviewer})",
         last_updated=f"{source.last_updated.day} {source.last_updated:%B %Y}",
         language=content.language,
         use_ids=tuple(use.id for use in uses),
         facts=tuple(facts),
     )
+
+
+#: Said when a patient's age or weight left out uses that the audience as a whole has,
+#: so a reader is not puzzled that fewer uses are named than the text counts.
+NARROWED_NOTE = "This leaflet names only the uses that fit {your} {measures}."
+
+
+def _narrowed_away(content: Content, reader: Reader, shown: frozenset[str]) -> bool:
+    if reader.age is None and reader.weight is None:
+        return False
+    audience_wide = Reader(reader.audience)
+    return any(use.id not in shown and applies_to(use.applies, audience_wide) for use in content.uses.items)
 
 
 def _sentence(text: str) -> str:

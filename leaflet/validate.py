@@ -6,12 +6,15 @@ them all and a single build can fail with the first one.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import LeafletError
+from .fonts import undrawable
 from .load import KeyPath, Loaded, load_yaml
 from .model import Content
 
@@ -25,17 +28,76 @@ _PLAIN_MESSAGES = {
 
 def validate(loaded: Loaded, schema: type[Model]) -> Model:
     try:
-        return schema.model_validate(loaded.data)
+        model = schema.model_validate(loaded.data)
     except ValidationError as exc:
-        problems = [_describe(loaded, error) for error in exc.errors(include_url=False)]
-        raise LeafletError(problems[0] if len(problems) == 1 else
-                           f"{problems[0]} (and {len(problems) - 1} more problem(s); "
-                           f"run `leaflet validate {loaded.path}` to see all)",
-                           problems=problems) from None
+        _fail([_describe(loaded, error) for error in exc.errors(include_url=False)], loaded, schema)
+    problems = _unprintable(loaded)
+    if isinstance(model, Content):
+        problems += _cross_references(loaded, model)
+    if problems:
+        _fail(problems, loaded, schema)
+    return model
 
 
 def load_content(path: str | Path) -> Content:
     return validate(load_yaml(path), Content)
+
+
+def _fail(problems: list[str], loaded: Loaded, schema: type[BaseModel]) -> NoReturn:
+    message = problems[0]
+    if len(problems) > 1:
+        message += f" (and {len(problems) - 1} more problem(s)"
+        message += f"; `leaflet validate {loaded.path}` lists them all)" if schema is Content else ")"
+    raise LeafletError(message, problems=problems)
+
+
+def _walk(data: Any, key_path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    yield key_path, data
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _walk(value, (*key_path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _walk(value, (*key_path, index))
+
+
+def _where(loaded: Loaded, key_path: KeyPath) -> str:
+    return f"{loaded.path}:{loaded.line_of(key_path)}: {'.'.join(map(str, key_path))}"
+
+
+def _unprintable(loaded: Loaded) -> list[str]:
+    """Text the embedded font cannot draw would print as empty boxes: refuse it here."""
+    problems = []
+    for key_path, value in _walk(loaded.data):
+        if isinstance(value, str):
+            missing = undrawable(unicodedata.normalize("NFC", value))
+            if missing:
+                shown = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing[:5])
+                problems.append(f"{_where(loaded, key_path)}: the embedded font cannot draw {shown}")
+    return problems
+
+
+def _cross_references(loaded: Loaded, content: Content) -> list[str]:
+    """Ids are unique, and `applies.uses` names uses that exist (a typo would hide a line)."""
+    problems = []
+    known = {use.id for use in content.uses.items}
+    first_seen: dict[str, KeyPath] = {}
+    for key_path, value in _walk(loaded.data):
+        if not isinstance(value, dict):
+            continue
+        if isinstance(value.get("id"), str):
+            if value["id"] in first_seen:
+                line = loaded.line_of(first_seen[value["id"]])
+                problems.append(f"{_where(loaded, (*key_path, 'id'))}: id {value['id']!r} is already "
+                                f"used on line {line}")
+            else:
+                first_seen[value["id"]] = (*key_path, "id")
+        if key_path and key_path[-1] == "applies":
+            for index, ref in enumerate(value.get("uses", [])):
+                if ref not in known:
+                    problems.append(f"{_where(loaded, (*key_path, 'uses', index))}: unknown use {ref!r} "
+                                    f"(known: {', '.join(sorted(known))})")
+    return problems
 
 
 def _describe(loaded: Loaded, error: dict[str, Any]) -> str:

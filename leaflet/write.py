@@ -19,10 +19,13 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise LeafletError(f"{path}: is a folder; give a file name for the PDF")
+        if path.exists() and not path.is_file():
+            # Renaming over a device or pipe (say /dev/null, as root) would replace it.
+            raise LeafletError(f"{path}: exists and is not a regular file; give a file name for the PDF")
     except OSError as exc:
-        raise LeafletError(f"{path}: cannot create folder {folder} ({exc.strerror})") from None
-    if path.is_dir():
-        raise LeafletError(f"{path}: is a folder; give a file name for the PDF")
+        raise LeafletError(f"{path}: cannot write there ({exc.strerror})") from None
     try:
         handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     except OSError as exc:

@@ -24,8 +24,16 @@ BAD_CONTENT = {
     "duplicate-key.yaml": ":8: key 'reviewer' appears twice",
     "unknown-placeholder.yaml": ":39: questions.lines.0.text: unknown placeholder {yuor}",
     "age-range-reversed.yaml": ":27: uses.items.1.applies: max_age_years must be greater",
-    "impossible-date.yaml": ":8: source.last_updated: Input should be a valid date",
+    "impossible-date.yaml": ":8: source.last_updated: not a date in YYYY-MM-DD form",
+    "timestamp-date.yaml": ":8: source.last_updated: expected a date written YYYY-MM-DD",
     "not-utf8.yaml": ": not UTF-8 text",
+    "lone-brace.yaml": ":12: key_points.lines.0: a lone { or }",
+    "unknown-use-reference.yaml": ":31: devices.items.0.applies.uses.0: unknown use 'headake'",
+    "duplicate-id.yaml": ":31: devices.items.0.id: id 'gout' is already used on line 24",
+    "undrawable-character.yaml": ":16: about.lines.0: the embedded font cannot draw '薬' (U+85AC)",
+    "wrong-bool.yaml": ":40: questions.lines.0.safety: Input should be a valid boolean",
+    "huge-number.yaml": ": cannot read a value: Exceeds the limit",
+    "yaml-alias.yaml": ":1: YAML anchors and aliases (& and *) are not supported",
 }
 
 
@@ -50,6 +58,11 @@ def test_bad_content_file_fails_build_with_one_line(cli_runner, fixture):
 def test_validate_lists_the_problem_as_file_line_key_message(cli_runner, fixture):
     output = run(cli_runner, "validate", str(BAD / fixture))
     assert BAD_CONTENT[fixture] in output
+
+
+def test_a_file_that_is_not_regular_is_refused(cli_runner):
+    output = run(cli_runner, "validate", "/dev/zero")
+    assert output == "Error: /dev/zero: not a regular file" or output == "/dev/zero: not a regular file"
 
 
 def test_validate_reports_every_problem_at_once(cli_runner, tmp_path):

@@ -14,7 +14,7 @@ from leaflet.check import MISSING, UNEXPECTED, Miss, check_pdf, visible_text
 from leaflet.cli import cli
 from leaflet.layout import Personal, render
 from leaflet.styles import load_style
-from leaflet.tailor import Para, Section
+from leaflet.tailor import Para, Section, Table
 from leaflet.validate import load_content
 
 CHECK = FIXTURES / "check"
@@ -111,7 +111,7 @@ def test_a_removed_warning_and_disclaimer_are_reported(dupixent):
     )
     pdf = render(stripped, load_style("standard")).pdf
     misses = check_pdf(pdf, leaflet, dupixent)
-    assert names(misses, MISSING) == {"warning:asthma", "disclaimer"}
+    assert names(misses, MISSING) == {"warning:asthma", "warning-title:asthma", "disclaimer"}
     assert all(miss.safety for miss in misses)
     assert names(misses, UNEXPECTED) == set()
 
@@ -150,7 +150,7 @@ def test_a_leaflet_for_a_baby_checked_against_any_child_misses_asthma(dupixent):
     misses = check_pdf(build_leaflet("caregiver").pdf, leaflet_for(dupixent, "caregiver", patient_age=0.75),
                        dupixent)
     assert {"use:asthma", "warning:asthma", "device:pen"} <= names(misses, UNEXPECTED)
-    assert names(misses, MISSING) == set()
+    assert names(misses, MISSING) == {"narrowed-to-patient"}  # "only the uses that fit your child's age"
 
 
 def test_an_excluded_line_quoted_inside_an_included_line_is_no_false_alarm():
@@ -202,7 +202,7 @@ def test_cli_passes_a_fresh_leaflet(cli_runner, tmp_path):
     result = cli_runner.invoke(cli, ["check", str(pdf), "--content", str(DUPIXENT), "--audience", "adult"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{pdf}: ok: all ")
-    assert "(4 safety lines)" in result.output
+    assert "(5 safety lines)" in result.output
 
 
 def test_cli_names_each_miss_and_exits_non_zero(cli_runner, tmp_path):
@@ -241,3 +241,17 @@ def test_cli_bad_patient_is_one_clean_line(cli_runner):
 def _write(path, data):
     path.write_bytes(data)
     return path
+
+
+def test_a_wrong_dose_or_age_in_the_device_table_is_reported(dupixent):
+    leaflet = leaflet_for(dupixent, "adult")
+    devices = leaflet.sections[2]
+    table = next(block for block in devices.blocks if isinstance(block, Table))
+    (pen, syringe) = table.rows
+    wrong_table = dataclasses.replace(table, rows=((pen[0], pen[1], "Ages 2 months and older"),
+                                                   (syringe[0], "1000 mg", syringe[2])))
+    wrong = dataclasses.replace(leaflet, sections=tuple(
+        dataclasses.replace(s, blocks=tuple(wrong_table if b is table else b for b in s.blocks))
+        if s is devices else s for s in leaflet.sections))
+    misses = check_pdf(render(wrong, load_style("standard")).pdf, leaflet, dupixent)
+    assert names(misses, MISSING) == {"device:syringe.doses", "device:pen.ages"}

@@ -61,7 +61,7 @@ def test_metadata_language_and_outline():
     built = build_leaflet("adolescent")
     meta = built.reader.metadata
     assert meta.title == "Dupixent (dupilumab): For young people aged 12 to 17"
-    assert meta.author == "Leigh Ann Anderson, PharmD"
+    assert meta.author == "What is Dupixent used for and how does it work? (reviewed by Leigh Ann Anderson, PharmD)"
     assert "Dupixent" in meta.subject
     root = built.reader.trailer["/Root"]
     assert root["/Lang"] == "en"
