@@ -106,7 +106,8 @@ def test_validate_accepts_the_shipped_content(cli_runner):
 def test_bad_options_fail_with_one_line(cli_runner, args, message):
     output = run(cli_runner, *args)
     assert message in output
-    assert output.count("Error:") == 1
+    assert len(output.splitlines()) == 1, output
+    assert output.startswith("Error: ")
 
 
 def test_unwritable_output_is_a_clear_error(cli_runner, tmp_path):
