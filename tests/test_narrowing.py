@@ -55,3 +55,29 @@ def test_impossible_ages_are_clear_errors(audience, age, message):
 def test_impossible_weights_are_clear_errors(weight):
     with pytest.raises(LeafletError, match="not a possible weight"):
         build_leaflet("adult", patient_weight=weight)
+
+
+@pytest.mark.parametrize(
+    ("audience", "age", "weight", "present", "absent"),
+    [
+        ("caregiver", 0.5, None, ["Eczema", "Pre-filled syringe"], ["Asthma", "esophagitis", "Pre-filled pen"]),
+        ("caregiver", 0.99, 20, ["Eczema"], ["esophagitis"]),
+        ("caregiver", 1, 15, ["Eczema", "esophagitis"], ["Asthma", "Pre-filled pen"]),
+        ("caregiver", 1, 14.9, ["Eczema"], ["esophagitis"]),
+        ("caregiver", 1.99, None, ["esophagitis"], ["Pre-filled pen", "which device"]),
+        ("caregiver", 2, None, ["Pre-filled pen", "which device"], ["Asthma"]),
+        ("caregiver", 5.99, None, ["Pre-filled pen"], ["Asthma"]),
+        ("caregiver", 6, None, ["Asthma", "albuterol"], ["prurigo"]),
+        ("caregiver", 11.99, None, ["Asthma", "adult caregiver"], ["supervision"]),
+        ("adolescent", 12, None, ["supervision", "Asthma"], ["adult caregiver", "which device", "prurigo"]),
+        ("adolescent", 17.99, None, ["supervision"], ["Nasal polyps", "prurigo"]),
+        ("adult", 18, None, ["Prurigo nodularis", "Nasal polyps", "inject themselves at home"], ["supervision"]),
+    ],
+)
+def test_age_and_weight_limits_at_their_boundaries(audience, age, weight, present, absent):
+    text = build_leaflet(audience, patient_age=age, patient_weight=weight).text
+    lowered = text.lower()
+    for fact in present:
+        assert fact.lower() in lowered, f"age {age}: {fact!r} missing"
+    for fact in absent:
+        assert fact.lower() not in lowered, f"age {age}: {fact!r} should not be there"
