@@ -64,7 +64,7 @@ def markup(text: str) -> str:
 def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Personal = Personal()) -> Rendered:
     if page_size not in PAGE_SIZES:
         raise LeafletError(f"unknown page size {page_size!r} (choose from: {', '.join(PAGE_SIZES)})")
-    _refuse_undrawable(leaflet, personal)
+    _refuse_undrawable(personal)
     fonts.register_fonts()
     look = _Look(style)
     width, height = PAGE_SIZES[page_size]
@@ -244,26 +244,64 @@ def _key_points(leaflet: Leaflet, look: _Look, width: float) -> Flowable:
 def _warning(block: Warning, look: _Look, width: float) -> Flowable:
     title = ParagraphStyle("warning_title", parent=look.bold, textColor=look.warning_border)
     cells = [Paragraph(markup(block.title), title), Paragraph(markup(block.text), look.cell)]
-    box = _boxed(cells, look, width, border=look.warning_border, fill=look.warning_fill)
-    box.setStyle(TableStyle([("LINEBEFORE", (0, 0), (-1, -1), look.style.line_width * 5, look.warning_border)]))
-    return box
+    return _boxed(cells, look, width, border=look.warning_border, fill=look.warning_fill,
+                  left_bar=look.style.line_width * 5)
 
 
-def _boxed(cells: list[Flowable], look: _Look, width: float, border, fill) -> Table:
-    pad = look.style.box_padding
-    commands = [
-        *look.cell_font,
-        ("BOX", (0, 0), (-1, -1), look.style.line_width, border),
-        ("LEFTPADDING", (0, 0), (-1, -1), pad),
-        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-        ("TOPPADDING", (0, 0), (-1, -1), pad),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
-    ]
-    if fill is not None:
-        commands.append(("BACKGROUND", (0, 0), (-1, -1), fill))
-    table = Table([[cells]], colWidths=[width], style=TableStyle(commands), spaceBefore=look.gap,
-                  spaceAfter=look.gap)
-    return table
+def _boxed(cells: list[Flowable], look: _Look, width: float, border, fill, left_bar: float = 0) -> Flowable:
+    return _Box(cells, padding=look.style.box_padding, line_width=look.style.line_width, border=border,
+                fill=fill, left_bar=left_bar, space=look.gap)
+
+
+class _Box(Flowable):
+    """Flowables stacked inside a border, optionally filled, optionally with a thick left bar.
+
+    A one-cell Table does the same at about twice the cost (it wraps its cells twice and
+    deep-copies them); a box is never split, as a one-cell table could not be either.
+    """
+
+    def __init__(self, content: list[Flowable], padding: float, line_width: float, border, fill,
+                 left_bar: float, space: float) -> None:
+        super().__init__()
+        self.content = content
+        self.padding = padding
+        self.line_width = line_width
+        self.border = border
+        self.fill = fill
+        self.left_bar = left_bar
+        self.spaceBefore = self.spaceAfter = space
+        self._placed: list[tuple[Flowable, float]] = []
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        inner = available_width - 2 * self.padding - self.left_bar
+        self._placed, y = [], 0.0
+        for index, flowable in enumerate(self.content):
+            if index:
+                y += flowable.getSpaceBefore()
+            _, height = flowable.wrap(inner, available_height)
+            y += height
+            self._placed.append((flowable, y))
+            if index < len(self.content) - 1:
+                y += flowable.getSpaceAfter()
+        self.width, self.height = available_width, y + 2 * self.padding
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.saveState()
+        if self.fill is not None:
+            canvas.setFillColor(self.fill)
+            canvas.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+        canvas.setStrokeColor(self.border)
+        canvas.setLineWidth(self.line_width)
+        canvas.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+        if self.left_bar:
+            canvas.setLineWidth(self.left_bar)
+            canvas.line(self.left_bar / 2, 0, self.left_bar / 2, self.height)
+        canvas.restoreState()
+        top = self.height - self.padding
+        for flowable, bottom in self._placed:
+            flowable.drawOn(canvas, self.padding + self.left_bar, top - bottom)
 
 
 def _table(block: TableBlock, look: _Look, width: float) -> Table:
@@ -324,18 +362,13 @@ def _refuse_small_print(name: str, made: ParagraphStyle, minimum: float) -> None
             )
 
 
-def _refuse_undrawable(leaflet: Leaflet, personal: Personal) -> None:
-    texts = {
-        "patient name": personal.patient_name,
-        "pharmacy": personal.pharmacy,
-        "pharmacy phone": personal.pharmacy_phone,
-        "content": " ".join([leaflet.title, leaflet.source_line, leaflet.disclaimer, *leaflet.key_points,
-                             *(fact.text for fact in leaflet.facts)]),
-    }
-    for what, text in texts.items():
+def _refuse_undrawable(personal: Personal) -> None:
+    """Names would print as empty boxes otherwise. (Content is checked when validated.)"""
+    for what, text in (("patient name", personal.patient_name), ("pharmacy", personal.pharmacy),
+                       ("pharmacy phone", personal.pharmacy_phone)):
         missing = fonts.undrawable(unicodedata.normalize("NFC", text or ""))
         if missing:
-            shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:5])
+            shown = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:5])
             raise LeafletError(f"{what}: the embedded font cannot draw {shown}")
 
 
