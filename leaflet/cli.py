@@ -111,6 +111,47 @@ def validate(content: Path) -> None:
     click.echo(f"{content}: ok")
 
 
+@cli.command(name="batch")
+@click.argument("manifest", type=click.Path(path_type=Path))
+@click.option("--out-dir", "-d", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+              help="Folder for the PDFs (and the .leaflet-state/ folder that makes re-runs resume).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes [default: the number of cores].")
+@click.option("--merge", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write one PDF for the printer: every leaflet starts on a right-hand page, "
+                   "one bookmark each.")
+@click.option("--shard", metavar="K/N", help="Build only the K-th of N slices of the rows (K from 0), "
+                                             "to split a run across machines.")
+@click.option("--force", is_flag=True, help="Rebuild every row, replacing files this tool did not make.")
+@click.option("--report", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write every row's status, output, pages, sha256 and error (.csv or .json).")
+@click.option("--verify", is_flag=True, help="Read each new PDF back (as `leaflet check` does) and fail the row, "
+                                            "writing nothing, if a line is missing or misplaced.")
+def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path | None, shard: str | None,
+                  force: bool, report: Path | None, verify: bool) -> None:
+    """Build one personalised leaflet per row of a CSV manifest.
+
+    \b
+    Columns: content, audience (required); patient_age, patient_weight, patient_name,
+    pharmacy, pharmacy_phone, style, page_size, output (optional). Rows with problems
+    are reported and the rest are still built; re-running skips rows already built.
+    Exit status: 0 all built or up to date, 1 some rows failed, 2 bad manifest or options,
+    130/143 stopped by Ctrl-C/SIGTERM.
+
+    \b
+    Examples:
+      leaflet batch tonight.csv --out-dir leaflets --merge print.pdf --report report.csv
+      leaflet batch tonight.csv --out-dir /shared/leaflets --shard 2/8
+    """
+    from .batch import Options, Shard, run
+
+    options = Options(manifest, out_dir, jobs, merge, Shard.parse(shard) if shard is not None else None,
+                      force, report, verify)
+    summary = run(options)
+    if summary.exit_code:
+        raise click.exceptions.Exit(summary.exit_code)
+
+
 @cli.command(name="lint")
 @click.argument("content", type=click.Path(path_type=Path))
 @click.option("--audience", "-a", type=click.Choice(AUDIENCE_CHOICES), default="all", show_default=True,

@@ -1,0 +1,308 @@
+"""The CSV manifest of `leaflet batch`: reading it, and checking each row.
+
+A manifest is a CSV file with a header row. `content` and `audience` are required;
+the other columns are optional (see COLUMNS). Each row is checked the way `leaflet build`
+checks its options (the same loaders, `make_reader` and `tailor`), plus what only a batch
+has: numbers typed into a spreadsheet, names the embedded font must be able to draw, and
+output names that must stay inside the output folder.
+
+Row numbers are spreadsheet row numbers: the header is row 1, the first leaflet row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from . import fonts
+from .build import Request, tailored
+from .errors import LeafletError
+from .layout import PAGE_SIZES, Personal
+from .styles import load_style
+from .tailor import AUDIENCES, make_reader
+from .validate import load_content
+
+REQUIRED = ("content", "audience")
+OPTIONAL = ("patient_age", "patient_weight", "patient_name", "pharmacy", "pharmacy_phone", "style",
+            "page_size", "output")
+COLUMNS = REQUIRED + OPTIONAL
+MAX_TEXT = 200  # characters in a name, pharmacy or phone; longer is a data error, not a name
+MAX_NAME_BYTES = 200  # output file name, leaving room for the state file's suffix
+
+
+# --- Reading the manifest --------------------------------------------------------------
+
+
+def _column_name(header: str) -> str:
+    return re.sub(r"[\s-]+", "_", header.strip().lower())
+
+
+def _open_manifest(path: Path) -> tuple[TextIO, _Rows]:
+    """The open file and its rows, keyed by canonical column names; header errors raise."""
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by caller)
+    except FileNotFoundError:
+        raise LeafletError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise LeafletError(f"{path}: is a folder, not a CSV manifest") from None
+    except OSError as exc:
+        raise LeafletError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        first = handle.readline()
+        # Spreadsheets in many locales export with ';'; tabs come from copy and paste.
+        delimiter = max((",", ";", "\t"), key=first.count) if first.strip() else ","
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter)
+        header = next(reader, None)
+    except UnicodeDecodeError as exc:
+        handle.close()
+        raise _not_utf8(path, exc) from None
+    except csv.Error as exc:
+        handle.close()
+        raise LeafletError(f"{path} row 1: not valid CSV ({exc})") from None
+    if not header or not any(cell.strip() for cell in header):
+        handle.close()
+        raise LeafletError(f"{path}: no header row; the first row must name the columns, "
+                           f"such as {','.join(COLUMNS)}")
+    names = [_column_name(cell) for cell in header]
+    problems = []
+    unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name and name not in COLUMNS]
+    if unknown:
+        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        problems.append(f"column{'s' if len(repeated) > 1 else ''} {', '.join(map(repr, repeated))} "
+                        "given more than once")
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        problems.append(f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
+    if problems:
+        handle.close()
+        raise LeafletError(f"{path}: {'; '.join(problems)} (columns are: {', '.join(COLUMNS)}; "
+                           f"{' and '.join(REQUIRED)} are required)")
+    return handle, _Rows(reader, names)
+
+
+class _Rows:
+    """Iterates (row number, values) with each blank-named column folded away."""
+
+    def __init__(self, reader, names: list[str]) -> None:
+        self.reader = reader
+        self.names = names
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str], str | None]]:
+        for row, cells in enumerate(self.reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines and the empty rows spreadsheets leave at the end
+            problem = None
+            if len(cells) > len(self.names):
+                extra = cells[len(self.names):]
+                if any(cell.strip() for cell in extra):
+                    problem = f"has {len(cells)} cells but the header names {len(self.names)} columns"
+            values = {}
+            for index, name in enumerate(self.names):
+                cell = cells[index] if index < len(cells) else ""
+                if not name:
+                    if cell.strip():
+                        problem = problem or f"has a value in column {index + 1}, which has no name in the header"
+                    continue
+                values[name] = cell
+            yield row, values, problem
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> LeafletError:
+    return LeafletError(f"{path}: not UTF-8 text ({exc.reason}); save it as 'CSV UTF-8' from the spreadsheet")
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str], str | None]]:
+    handle, rows = _open_manifest(path)
+    with handle:
+        try:
+            yield from rows
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(path, exc) from None
+        except csv.Error as exc:
+            raise LeafletError(f"{path} line {rows.reader.line_num}: not valid CSV ({exc})") from None
+
+
+# --- Checking one row --------------------------------------------------------------------
+
+
+class _Memo:
+    """Results and LeafletErrors of a loader, by argument, until forget_loaded()."""
+
+    def __init__(self, loader: Callable[[Any], Any]) -> None:
+        self.loader = loader
+        self.results: dict[Any, Any] = {}
+
+    def __call__(self, key: Any) -> Any:
+        if key not in self.results:
+            try:
+                self.results[key] = self.loader(key)
+            except LeafletError as exc:
+                self.results[key] = exc
+        result = self.results[key]
+        if isinstance(result, LeafletError):  # a fresh one: re-raising one object grows its traceback
+            raise LeafletError(result.message, result.problems)
+        return result
+
+
+def _digest(model) -> str:
+    return hashlib.sha256(model.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def _with_digest(loader: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, str]]:
+    def load(key: Any) -> tuple[Any, str]:
+        model = loader(key)
+        return model, _digest(model)
+
+    return load
+
+
+# (model, digest) by path or style name, per process: the parent fills these while it
+# checks rows, forked workers inherit them, and spawned workers fill their own once.
+loaded_content = _Memo(_with_digest(load_content))
+loaded_style = _Memo(_with_digest(load_style))
+
+
+@functools.lru_cache(maxsize=1024)  # bounded: ages and weights make many keys
+def _tailor_problem(content_path: Path, audience: str, age: float | None, weight: float | None) -> str | None:
+    try:
+        request = Request(content=content_path, audience=audience, patient_age=age, patient_weight=weight)
+        tailored(loaded_content(content_path)[0], request)
+    except LeafletError as exc:
+        return exc.message
+    return None
+
+
+def forget_loaded() -> None:
+    loaded_content.results.clear()
+    loaded_style.results.clear()
+    _tailor_problem.cache_clear()
+
+
+def _number(values: dict[str, str], column: str, problems: list[str]) -> float | None:
+    text = (values.get(column) or "").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"[+-]?\d+,\d+", text):
+        text = text.replace(",", ".")  # a decimal comma, as many spreadsheets write it
+    try:
+        return float(text)
+    except ValueError:
+        problems.append(f"{column} {text!r}: not a number")
+        return None
+
+
+def _text(values: dict[str, str], column: str, problems: list[str]) -> str | None:
+    text = unicodedata.normalize("NFC", (values.get(column) or "").strip())
+    if not text:
+        return None
+    if len(text) > MAX_TEXT:
+        problems.append(f"{column}: longer than {MAX_TEXT} characters")
+        return None
+    missing = fonts.undrawable(text)
+    if missing:
+        shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:5])
+        problems.append(f"{column}: the embedded font cannot draw {shown}; it would print as a blank box")
+        return None
+    return text
+
+
+def safe_output_name(raw: str) -> str:
+    """A file name that stays inside the output folder; ValueError says why it cannot."""
+    name = unicodedata.normalize("NFC", raw.strip())
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise ValueError("contains control characters")
+    if name.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", name):
+        raise ValueError("is an absolute path; give a file name, which is written inside --out-dir")
+    parts = re.split(r"[\\/]+", name)
+    if ".." in parts:
+        raise ValueError("points outside the output folder ('..')")
+    if len(parts) > 1:
+        raise ValueError("is a path; give a plain file name, which is written inside --out-dir")
+    if name.startswith("."):
+        raise ValueError("starts with '.' (hidden files are not allowed)")
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._-")  # spaces and odd characters become '_'
+    if not stem:
+        raise ValueError("has no letters or digits to make a file name from")
+    safe = f"{stem}.pdf"
+    if len(safe.encode("utf-8")) > MAX_NAME_BYTES:
+        raise ValueError(f"is longer than {MAX_NAME_BYTES} bytes")
+    return safe
+
+
+def output_name(row: int, values: dict[str, str], problems: list[str]) -> str | None:
+    raw = (values.get("output") or "").strip()
+    if raw:
+        try:
+            return safe_output_name(raw)
+        except ValueError as exc:
+            problems.append(f"output {raw!r}: {exc}")
+            return None
+    content = Path((values.get("content") or "").strip()).stem or "leaflet"
+    audience = (values.get("audience") or "").strip().lower() or "leaflet"
+    try:
+        return safe_output_name(f"{row:05d}-{content}-{audience}.pdf")
+    except ValueError:
+        return f"{row:05d}.pdf"
+
+
+def check_row(row: int, values: dict[str, str], base: Path, problems: list[str]) -> Request | None:
+    """The row's Request when every field is good; otherwise problems says what is wrong."""
+    content_text = (values.get("content") or "").strip()
+    audience = (values.get("audience") or "").strip().lower()
+    before = len(problems)
+    age = _number(values, "patient_age", problems)
+    weight = _number(values, "patient_weight", problems)
+    numbers_ok = len(problems) == before
+    personal = Personal(
+        patient_name=_text(values, "patient_name", problems),
+        pharmacy=_text(values, "pharmacy", problems),
+        pharmacy_phone=_text(values, "pharmacy_phone", problems),
+    )
+    style = (values.get("style") or "").strip() or "standard"
+    page_size = (values.get("page_size") or "").strip().lower() or "a4"
+
+    content = None
+    if not content_text:
+        problems.append("content: empty; name a content file")
+    else:
+        content_path = Path(content_text) if Path(content_text).is_absolute() else base / content_text
+        try:
+            content = loaded_content(content_path)[0]
+        except LeafletError as exc:
+            problems.append(f"content: {exc.message}")
+    if not audience:
+        problems.append(f"audience: empty (choose from: {', '.join(AUDIENCES)})")
+    elif audience not in AUDIENCES:
+        problems.append(f"audience {audience!r}: unknown (choose from: {', '.join(AUDIENCES)})")
+    elif numbers_ok:
+        try:
+            make_reader(audience, age, weight)
+        except LeafletError as exc:
+            problems.append(exc.message.replace("--patient-age", "patient_age")
+                            .replace("--patient-weight", "patient_weight"))
+    if style.endswith((".yaml", ".yml")) or "/" in style:
+        style = str(base / style) if not Path(style).is_absolute() else style
+    try:
+        loaded_style(style)
+    except LeafletError as exc:
+        problems.append(f"style: {exc.message}")
+    if page_size not in PAGE_SIZES:
+        problems.append(f"page_size {page_size!r}: unknown (choose from: {', '.join(PAGE_SIZES)})")
+    if problems or content is None:
+        return None
+    problem = _tailor_problem(content_path, audience, age, weight)
+    if problem:
+        problems.append(problem)
+        return None
+    return Request(content=content_path, audience=audience, patient_age=age, patient_weight=weight, style=style,
+                   page_size=page_size, personal=personal)

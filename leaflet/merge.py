@@ -1,0 +1,284 @@
+"""One print-ready PDF from many leaflets, streamed from disk in constant memory.
+
+`leaflet batch --merge` uses this. pypdf parses each leaflet; its pages and everything
+they use are written straight to the output with renumbered objects, so memory holds
+only one leaflet plus a table of offsets, whatever the number of leaflets (pypdf's own
+PdfWriter keeps every object of every input in memory until the end).
+
+Every leaflet starts on an odd (right-hand) page: a blank page of the same size is put
+after a leaflet with an odd page count, so duplex printing never puts two patients on
+one sheet. Each leaflet gets one bookmark pointing at its first page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    PdfObject,
+    StreamObject,
+    TextStringObject,
+)
+
+from .errors import LeafletError
+
+_CATALOG, _PAGES, _OUTLINES, _INFO = 1, 2, 3, 4
+_INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+
+
+class _Out:
+    """The output file: objects are numbered as they are allocated, placed as written."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.offsets = array("Q", [0] * (_INFO + 1))  # index = object number; 0 is unused
+        stream.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def allocate(self) -> int:
+        self.offsets.append(0)
+        return len(self.offsets) - 1
+
+    def begin(self, number: int) -> None:
+        self.offsets[number] = self.stream.tell()
+        self.stream.write(b"%d 0 obj\n" % number)
+
+    def end(self) -> None:
+        self.stream.write(b"\nendobj\n")
+
+    def raw(self, number: int, body: bytes) -> None:
+        self.begin(number)
+        self.stream.write(body)
+        self.end()
+
+
+class _Copier:
+    """Copies the objects one leaflet's pages use, renumbered, into the output."""
+
+    def __init__(self, out: _Out, page_numbers: dict[tuple[int, int], int]) -> None:
+        self.out = out
+        self.pages = page_numbers  # source page reference -> its new number
+        self.numbers: dict[tuple[int, int], int] = {}
+        self.queue: deque[tuple[int, PdfObject]] = deque()
+
+    def ref(self, reference: IndirectObject) -> bytes:
+        key = (reference.idnum, reference.generation)
+        if key in self.pages:
+            return b"%d 0 R" % self.pages[key]
+        if key not in self.numbers:
+            target = reference.get_object()
+            kind = target.get("/Type") if isinstance(target, DictionaryObject) else None
+            if kind in ("/Pages", "/Catalog", "/Page"):
+                return b"null"  # never drag another page tree (or a page not copied) along
+            self.numbers[key] = self.out.allocate()
+            self.queue.append((self.numbers[key], target))
+        return b"%d 0 R" % self.numbers[key]
+
+    def write_value(self, value: PdfObject) -> None:
+        stream = self.out.stream
+        if isinstance(value, IndirectObject):
+            stream.write(self.ref(value))
+        elif isinstance(value, StreamObject):
+            # The stream's bytes exactly as stored (still compressed); get_data() would decode.
+            data = value._data  # noqa: SLF001
+            self.write_dict(value, {"/Length": str(len(data)).encode()})
+            stream.write(b"\nstream\n")
+            stream.write(data)
+            stream.write(b"\nendstream")
+        elif isinstance(value, DictionaryObject):
+            self.write_dict(value, {})
+        elif isinstance(value, ArrayObject):
+            stream.write(b"[")
+            for index, item in enumerate(value):
+                if index:
+                    stream.write(b" ")
+                self.write_value(item)
+            stream.write(b"]")
+        else:
+            value.write_to_stream(stream)
+
+    def write_dict(self, value: DictionaryObject, replace: dict[str, bytes]) -> None:
+        stream = self.out.stream
+        stream.write(b"<<")
+        for key, item in value.items():
+            if key in replace:
+                continue
+            NameObject(key).write_to_stream(stream)
+            stream.write(b" ")
+            self.write_value(item)
+            stream.write(b"\n")
+        for key, raw in replace.items():
+            NameObject(key).write_to_stream(stream)
+            stream.write(b" " + raw + b"\n")
+        stream.write(b">>")
+
+    def drain(self) -> None:
+        while self.queue:
+            number, target = self.queue.popleft()
+            self.out.begin(number)
+            self.write_value(target)
+            self.out.end()
+
+
+def _inherited(page: DictionaryObject, key: str) -> PdfObject | None:
+    node: DictionaryObject | None = page
+    for _ in range(64):  # a page tree deeper than this is broken
+        if node is None:
+            return None
+        if key in node:
+            return node[key]
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    return None
+
+
+def _box(page: DictionaryObject) -> bytes:
+    box = _inherited(page, "/MediaBox")
+    values = [float(v) for v in box.get_object()] if box is not None else [0, 0, 595.2756, 841.8898]
+    return b"[" + b" ".join(b"%g" % v for v in values) + b"]"
+
+
+def merge(leaflets: Iterable[tuple[Path, str]], target: Path, title: str,
+          should_stop: Callable[[], bool] = lambda: False) -> tuple[int, int]:
+    """Merge (pdf file, bookmark title) pairs into target, atomically.
+
+    Returns (leaflets, pages). Nothing is written when there are no leaflets. Raises
+    LeafletError for an unreadable input or an unwritable target, and stops (removing
+    the partial file) when should_stop() turns true.
+    """
+    target = Path(target)
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise LeafletError(f"{target}: cannot write the merged PDF ({exc.strerror})") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            count, pages = _merge_into(stream, leaflets, title, should_stop)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if count and not should_stop():
+            os.chmod(temp_name, 0o644)
+            os.replace(temp_name, target)
+        else:
+            Path(temp_name).unlink(missing_ok=True)
+        return count, pages
+    except BaseException as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise LeafletError(f"{target}: cannot write the merged PDF ({exc.strerror})") from None
+        raise
+
+
+def _merge_into(stream: BinaryIO, leaflets: Iterable[tuple[Path, str]], title: str,
+                should_stop: Callable[[], bool]) -> tuple[int, int]:
+    out = _Out(stream)
+    kids = array("Q")
+    # Outline items are written as soon as the next one's number is known, so the
+    # bookmarks never pile up in memory: (number, title, first page, previous number).
+    first_item = last_item = 0
+    held: tuple[int, str, int, int] | None = None
+    count = 0
+    last_box = b""
+    for path, mark in leaflets:
+        if should_stop():
+            return count, len(kids)
+        try:
+            reader = PdfReader(path)
+            source_pages = list(reader.pages)
+        except (OSError, PyPdfError, ValueError) as exc:
+            raise LeafletError(f"{path}: cannot read it to merge ({exc})") from None
+        if not source_pages:
+            continue
+        if len(kids) % 2:  # the previous leaflet ended on a right-hand page: give it a blank back
+            blank = out.allocate()
+            out.raw(blank, b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << >> >>"
+                    % (_PAGES, last_box))
+            kids.append(blank)
+        numbers = {(p.indirect_reference.idnum, p.indirect_reference.generation): out.allocate()
+                   for p in source_pages}
+        copier = _Copier(out, numbers)
+        for page in source_pages:
+            key = (page.indirect_reference.idnum, page.indirect_reference.generation)
+            out.begin(numbers[key])
+            stream.write(b"<<")
+            for name in _INHERITED:
+                if name not in page:
+                    value = _inherited(page, name)
+                    if value is not None:
+                        NameObject(name).write_to_stream(stream)
+                        stream.write(b" ")
+                        copier.write_value(value)
+                        stream.write(b"\n")
+            for name, value in page.items():
+                if name == "/Parent":
+                    continue
+                NameObject(name).write_to_stream(stream)
+                stream.write(b" ")
+                copier.write_value(value)
+                stream.write(b"\n")
+            stream.write(b"/Parent %d 0 R>>" % _PAGES)
+            out.end()
+            copier.drain()
+            kids.append(numbers[key])
+        first = source_pages[0].indirect_reference
+        item = out.allocate()
+        if held is not None:
+            _outline_item(out, *held, following=item)
+        else:
+            first_item = item
+        held = (item, mark, numbers[(first.idnum, first.generation)], last_item)
+        last_item = item
+        count += 1
+        last_box = _box(source_pages[-1])
+    if held is None:
+        return 0, 0
+    _outline_item(out, *held, following=0)
+
+    out.raw(_PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>"
+            % (len(kids), b" ".join(b"%d 0 R" % kid for kid in kids)))
+    out.raw(_OUTLINES, b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>"
+            % (first_item, last_item, count))
+    out.raw(_CATALOG, b"<< /Type /Catalog /Pages %d 0 R /Outlines %d 0 R /PageMode /UseOutlines >>"
+            % (_PAGES, _OUTLINES))
+    out.begin(_INFO)
+    stream.write(b"<< /Title ")
+    TextStringObject(title).write_to_stream(stream)
+    stream.write(b" /Creator (leaflet batch) /Producer (leaflet) >>")
+    out.end()
+
+    xref = stream.tell()
+    stream.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(out.offsets))
+    for number in range(1, len(out.offsets)):
+        stream.write(b"%010d 00000 n \n" % out.offsets[number])
+    identity = hashlib.sha256(title.encode("utf-8") + b"%d" % len(kids)).hexdigest()[:32].encode()
+    stream.write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+                 % (len(out.offsets), _CATALOG, _INFO, identity, identity, xref))
+    return count, len(kids)
+
+
+def _outline_item(out: _Out, number: int, title: str, page: int, previous: int, following: int) -> None:
+    stream = out.stream
+    out.begin(number)
+    stream.write(b"<< /Title ")
+    TextStringObject(title).write_to_stream(stream)
+    stream.write(b" /Parent %d 0 R /Dest [%d 0 R /Fit]" % (_OUTLINES, page))
+    if previous:
+        stream.write(b" /Prev %d 0 R" % previous)
+    if following:
+        stream.write(b" /Next %d 0 R" % following)
+    stream.write(b" >>")
+    out.end()
