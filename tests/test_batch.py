@@ -375,10 +375,10 @@ def test_a_row_that_kills_its_worker_fails_alone_and_every_other_row_is_built(cl
 
     real = batch_module.build_row
 
-    def crash_on_row_7(job, out_dir, force):
+    def crash_on_row_7(job, out_dir, force, verify=False):
         if job.row == 7:
             os._exit(1)  # as a segfault or the out-of-memory killer would
-        return real(job, out_dir, force)
+        return real(job, out_dir, force, verify)
 
     monkeypatch.setattr(batch_module, "build_row", crash_on_row_7)
     rows = [dict(content=str(SHORT), audience="adult", patient_name=f"Patient {index}") for index in range(12)]
