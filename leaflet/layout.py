@@ -10,7 +10,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable
 from xml.sax.saxutils import escape
 
@@ -66,7 +66,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         raise LeafletError(f"unknown page size {page_size!r} (choose from: {', '.join(PAGE_SIZES)})")
     _refuse_undrawable(personal)
     fonts.register_fonts()
-    look = _Look(style)
+    look = _look_for(style)
     width, height = PAGE_SIZES[page_size]
     margin = style.margin_mm * mm
     frame_width = width - 2 * margin
@@ -139,8 +139,17 @@ def _colour(value: str | None) -> colors.Color | None:
     return colors.HexColor(value) if value else None
 
 
+@lru_cache(maxsize=8)
+def _look_for(style: Style) -> _Look:
+    return _Look(style)
+
+
 class _Look:
-    """ReportLab paragraph styles and colours derived from one Style."""
+    """ReportLab paragraph styles and colours derived from one Style, kept per process.
+
+    It also remembers parsed paragraph markup: ReportLab parses every paragraph's markup
+    (about 15% of a render), and a batch prints the same content text thousands of times.
+    """
 
     def __init__(self, style: Style) -> None:
         c = style.colours
@@ -166,9 +175,27 @@ class _Look:
         self.cell_head = self._para("cell_head", style.body, fonts.BOLD, self.text, spaceAfter=0)
         self.footer = self._para("footer", style.footer, fonts.REGULAR, self.text)
         self.header = self.footer
+        self.box_heading = ParagraphStyle("box_heading", parent=self.subheading, spaceBefore=0,
+                                          textColor=self.accent, fontSize=self.heading.fontSize,
+                                          leading=self.heading.leading)
+        self.warning_title = ParagraphStyle("warning_title", parent=self.bold, textColor=self.warning_border)
+        self._parsed: dict[tuple[str, str, str | None], tuple[list, object]] = {}
         # Tables set a cell font even when cells hold paragraphs; without this it is Helvetica.
         self.cell_font = [("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
                           ("FONTSIZE", (0, 0), (-1, -1), style.body.font_size)]
+
+    def paragraph(self, text: str, style: ParagraphStyle, bullet: str | None = None) -> Paragraph:
+        """A paragraph of content text (escaped here), its markup parsed once per process."""
+        key = (text, style.name, bullet)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            made = Paragraph(markup(text), style, bulletText=bullet)
+            if len(self._parsed) >= 4096:  # bounded: memory stays flat over a long batch
+                self._parsed.clear()
+            self._parsed[key] = (made.frags, made.bulletText)
+            return made
+        frags, bullet_frags = parsed
+        return Paragraph(markup(text), style, bulletText=bullet_frags, frags=list(frags))
 
     def _para(self, name: str, spec: TextStyle, font: str, colour, **extra) -> ParagraphStyle:
         options = dict(
@@ -191,39 +218,39 @@ class _Look:
 # --- The story ---------------------------------------------------------------------
 
 
-def _heading(text: str, style: ParagraphStyle) -> Paragraph:
+def _heading(text: str, style: ParagraphStyle, look: _Look) -> Paragraph:
     """A section heading, marked for the doc template to turn into a bookmark."""
-    paragraph = Paragraph(markup(text), style)
+    paragraph = look.paragraph(text, style)
     paragraph.bookmark = text
     return paragraph
 
 
 def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> list[Flowable]:
     story: list[Flowable] = [
-        Paragraph(markup(leaflet.title), look.title),
-        Paragraph(markup(leaflet.for_line), look.subtitle),
+        look.paragraph(leaflet.title, look.title),
+        look.paragraph(leaflet.for_line, look.subtitle),
     ]
     if personal.patient_name:
         story.append(Paragraph(f"Prepared for {markup(personal.patient_name)}", look.bold))
     story.append(_key_points(leaflet, look, width))
     for section in leaflet.sections:
-        story.append(_heading(section.heading, look.heading))
+        story.append(_heading(section.heading, look.heading, look))
         for block, next_block in zip(section.blocks, (*section.blocks[1:], None)):
             flowable = _block(block, look, width)
             if isinstance(next_block, (Warning, TableBlock)):
                 flowable.keepWithNext = 1  # a warning stays with its use, a table with its intro
             story.append(flowable)
     story.append(Spacer(0, look.gap))
-    story.append(_boxed([Paragraph(markup(leaflet.disclaimer), look.cell)], look, width,
+    story.append(_boxed([look.paragraph(leaflet.disclaimer, look.cell)], look, width,
                         border=look.text, fill=None))
     return story
 
 
 def _block(block, look: _Look, width: float) -> Flowable:
     if isinstance(block, Para):
-        return Paragraph(markup(block.text), look.body)
+        return look.paragraph(block.text, look.body)
     if isinstance(block, SubHeading):
-        return Paragraph(markup(block.text), look.subheading)
+        return look.paragraph(block.text, look.subheading)
     if isinstance(block, Warning):
         return _warning(block, look, width)
     if isinstance(block, TableBlock):
@@ -232,18 +259,15 @@ def _block(block, look: _Look, width: float) -> Flowable:
 
 
 def _key_points(leaflet: Leaflet, look: _Look, width: float) -> Flowable:
-    heading = ParagraphStyle("box_heading", parent=look.subheading, spaceBefore=0, textColor=look.accent,
-                             fontSize=look.heading.fontSize, leading=look.heading.leading)
-    cells: list[Flowable] = [Paragraph(markup(leaflet.key_points_heading), heading)]
-    cells += [Paragraph(markup(point), look.bullet, bulletText=BULLET) for point in leaflet.key_points]
+    cells: list[Flowable] = [look.paragraph(leaflet.key_points_heading, look.box_heading)]
+    cells += [look.paragraph(point, look.bullet, BULLET) for point in leaflet.key_points]
     box = _boxed(cells, look, width, border=look.accent, fill=look.box_fill)
     box.bookmark = leaflet.key_points_heading
     return box
 
 
 def _warning(block: Warning, look: _Look, width: float) -> Flowable:
-    title = ParagraphStyle("warning_title", parent=look.bold, textColor=look.warning_border)
-    cells = [Paragraph(markup(block.title), title), Paragraph(markup(block.text), look.cell)]
+    cells = [look.paragraph(block.title, look.warning_title), look.paragraph(block.text, look.cell)]
     return _boxed(cells, look, width, border=look.warning_border, fill=look.warning_fill,
                   left_bar=look.style.line_width * 5)
 
@@ -305,8 +329,8 @@ class _Box(Flowable):
 
 
 def _table(block: TableBlock, look: _Look, width: float) -> Table:
-    rows = [[Paragraph(markup(text), look.cell_head) for text in block.header]]
-    rows += [[Paragraph(markup(text), look.cell) for text in row] for row in block.rows]
+    rows = [[look.paragraph(text, look.cell_head) for text in block.header]]
+    rows += [[look.paragraph(text, look.cell) for text in row] for row in block.rows]
     pad = look.style.box_padding / 2
     commands = [
         *look.cell_font,
