@@ -17,14 +17,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 FONT_DIR = Path(__file__).with_name("fonts")
 REGULAR = "LeafletSans"
 BOLD = "LeafletSans-Bold"
-ITALIC = "LeafletSans-Oblique"
-BOLD_ITALIC = "LeafletSans-BoldOblique"
 
+# Leaflets use no italics (they are harder to read); <i> would fall back to upright.
 _FILES = {
     REGULAR: "DejaVuSans.ttf",
     BOLD: "DejaVuSans-Bold.ttf",
-    ITALIC: "DejaVuSans-Oblique.ttf",
-    BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf",
 }
 
 
@@ -35,8 +32,8 @@ def register_fonts() -> str:
         pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
     addMapping(REGULAR, 0, 0, REGULAR)
     addMapping(REGULAR, 1, 0, BOLD)
-    addMapping(REGULAR, 0, 1, ITALIC)
-    addMapping(REGULAR, 1, 1, BOLD_ITALIC)
+    addMapping(REGULAR, 0, 1, REGULAR)
+    addMapping(REGULAR, 1, 1, BOLD)
     return REGULAR
 
 
