@@ -35,6 +35,7 @@ from pypdf.errors import PdfReadError
 from .errors import LeafletError
 from .model import Content
 from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, Table, Warning, make_reader, tailor
+from .load import open_input
 from .validate import load_content
 
 MISSING = "missing"
@@ -82,14 +83,8 @@ def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
     pdf_path = Path(pdf_path)
     content = load_content(content_path)
     leaflet = tailor(content, make_reader(audience, age, weight))
-    try:
-        pdf = pdf_path.read_bytes()
-    except FileNotFoundError:
-        raise LeafletError(f"{pdf_path}: file not found") from None
-    except IsADirectoryError:
-        raise LeafletError(f"{pdf_path}: is a directory, not a PDF") from None
-    except OSError as exc:
-        raise LeafletError(f"{pdf_path}: cannot read ({exc.strerror})") from None
+    with open_input(pdf_path, "a PDF", mode="rb") as handle:
+        pdf = handle.read()
     try:
         text = visible_text(pdf, leaflet.title)
     except LeafletError as error:

@@ -43,7 +43,7 @@ from .errors import LeafletError
 from .load import KeyPath, Loaded, load_yaml
 from .model import Content, LintSettings
 from .tailor import AUDIENCES, Fact, Leaflet, Para, Table, Warning, make_reader, tailor
-from .validate import validate
+from .validate import validate, walk
 
 ERROR = "error"
 WARNING = "warning"
@@ -161,8 +161,9 @@ class _Locator:
         self.path = loaded.path
         self.by_name = dict(_fact_paths(content))
         self.by_text: dict[str, KeyPath] = {}
-        for key_path, value in _strings(loaded.data, ()):
-            self.by_text.setdefault(_fold(value), key_path)
+        for key_path, value in walk(loaded.data):
+            if isinstance(value, str):
+                self.by_text.setdefault(_fold(value), key_path)
         self.headings: dict[str, KeyPath] = {
             getattr(content, name).heading: (name, "heading")
             for name in type(content).model_fields
@@ -251,17 +252,6 @@ def _fact_paths(content: Content) -> Iterator[tuple[str, KeyPath]]:
     yield from lines(content.giving.lines, "giving", ("giving", "lines"))
     yield from lines(content.questions.lines, "questions", ("questions", "lines"))
     yield "disclaimer", ("disclaimer",)
-
-
-def _strings(node: Any, key_path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
-    if isinstance(node, str):
-        yield key_path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _strings(value, (*key_path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _strings(value, (*key_path, index))
 
 
 def _fold(text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -37,23 +37,36 @@ class Loaded:
 MAX_BYTES = 2_000_000
 
 
-def load_yaml(path: str | Path) -> Loaded:
-    path = Path(path)
+def open_input(path: Path, kind: str, max_bytes: int | None = None, **open_args: Any) -> IO:
+    """Open a file the user named, turning every way that can fail into one clear line."""
     try:
-        if path.exists() and not path.is_dir() and not path.is_file():
+        if path.is_dir():
+            raise LeafletError(f"{path}: is a folder, not {kind}")
+        if path.exists() and not path.is_file():
             raise LeafletError(f"{path}: not a regular file")
-        if path.is_file() and path.stat().st_size > MAX_BYTES:
-            raise LeafletError(f"{path}: too large for a YAML file ({path.stat().st_size:,} bytes; "
-                               f"the limit is {MAX_BYTES:,})")
-        text = path.read_text(encoding="utf-8-sig")
+        if max_bytes is not None and path.is_file() and path.stat().st_size > max_bytes:
+            raise LeafletError(f"{path}: too large for {kind} ({path.stat().st_size:,} bytes; "
+                               f"the limit is {max_bytes:,})")
+        return open(path, **open_args)  # noqa: SIM115 (the caller closes it)
     except FileNotFoundError:
         raise LeafletError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise LeafletError(f"{path}: is a directory, not a YAML file") from None
-    except UnicodeDecodeError as exc:
-        raise LeafletError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise LeafletError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def not_utf8(path: Path, error: UnicodeDecodeError) -> LeafletError:
+    return LeafletError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})")
+
+
+def load_yaml(path: str | Path) -> Loaded:
+    path = Path(path)
+    with open_input(path, "a YAML file", MAX_BYTES, encoding="utf-8-sig") as handle:
+        try:
+            text = handle.read()
+        except UnicodeDecodeError as exc:
+            raise not_utf8(path, exc) from None
+        except OSError as exc:
+            raise LeafletError(f"{path}: cannot read ({exc.strerror})") from None
     return parse_yaml(text, path)
 
 

@@ -24,6 +24,7 @@ from . import fonts
 from .build import Request, tailored
 from .errors import LeafletError
 from .layout import PAGE_SIZES, Personal
+from .load import open_input
 from .styles import load_style
 from .tailor import AUDIENCES, make_reader
 from .validate import load_content
@@ -45,14 +46,7 @@ def _column_name(header: str) -> str:
 
 def _open_manifest(path: Path) -> tuple[TextIO, _Rows]:
     """The open file and its rows, keyed by canonical column names; header errors raise."""
-    try:
-        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by caller)
-    except FileNotFoundError:
-        raise LeafletError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise LeafletError(f"{path}: is a folder, not a CSV manifest") from None
-    except OSError as exc:
-        raise LeafletError(f"{path}: cannot read ({exc.strerror})") from None
+    handle = open_input(path, "a CSV manifest", encoding="utf-8-sig", newline="")
     try:
         first = handle.readline()
         # Spreadsheets in many locales export with ';'; tabs come from copy and paste.

@@ -51,14 +51,15 @@ def _fail(problems: list[str], loaded: Loaded, schema: type[BaseModel]) -> NoRet
     raise LeafletError(message, problems=problems)
 
 
-def _walk(data: Any, key_path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+def walk(data: Any, key_path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    """Every value in loaded YAML data, with its key path."""
     yield key_path, data
     if isinstance(data, dict):
         for key, value in data.items():
-            yield from _walk(value, (*key_path, key))
+            yield from walk(value, (*key_path, key))
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            yield from _walk(value, (*key_path, index))
+            yield from walk(value, (*key_path, index))
 
 
 def _where(loaded: Loaded, key_path: KeyPath) -> str:
@@ -68,7 +69,7 @@ def _where(loaded: Loaded, key_path: KeyPath) -> str:
 def _unprintable(loaded: Loaded) -> list[str]:
     """Text the embedded font cannot draw would print as empty boxes: refuse it here."""
     problems = []
-    for key_path, value in _walk(loaded.data):
+    for key_path, value in walk(loaded.data):
         if isinstance(value, str):
             missing = undrawable(unicodedata.normalize("NFC", value))
             if missing:
@@ -82,7 +83,7 @@ def _cross_references(loaded: Loaded, content: Content) -> list[str]:
     problems = []
     known = {use.id for use in content.uses.items}
     first_seen: dict[str, KeyPath] = {}
-    for key_path, value in _walk(loaded.data):
+    for key_path, value in walk(loaded.data):
         if not isinstance(value, dict):
             continue
         if isinstance(value.get("id"), str):
