@@ -19,6 +19,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -80,7 +81,8 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         top = height - margin
         canvas.setFont(fonts.BOLD, look.header.fontSize)
         canvas.setFillColor(look.accent)
-        canvas.drawString(margin, top - look.header.fontSize, leaflet.title)
+        canvas.drawString(margin, top - look.header.fontSize,
+                          _fit(leaflet.title, fonts.BOLD, look.header.fontSize, frame_width))
         canvas.setStrokeColor(look.rule)
         canvas.setLineWidth(style.line_width)
         rule_y = top - header_height + look.gap / 2
@@ -361,6 +363,15 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
 
 
 # --- Checks ------------------------------------------------------------------------
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """A one-line header never runs past the margin: shorten it with an ellipsis."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "\u2026", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
 
 
 def _too_big(error: LayoutError, style: Style, page_size: str) -> str:

@@ -125,3 +125,14 @@ def test_markup_characters_in_a_patient_name_print_literally():
                                       personal=Personal(patient_name='<b>Bob</b> & "Al" O\'Neil')))
     from conftest import pdf_text
     assert 'Prepared for <b>Bob</b> & "Al" O\'Neil' in pdf_text(rendered.pdf)
+
+
+def test_a_long_medicine_name_is_shortened_in_the_header_not_run_off_the_page(tmp_path):
+    content = tmp_path / "long.yaml"
+    content.write_text((FIXTURES / "minimal.yaml").read_text().replace(
+        "brand: Testamol", "brand: Testamol Extra Strength Long Name For Headache Relief Formula"))
+    rendered = render_request(Request(content, "adult"))
+    from conftest import pdf_text
+    text = pdf_text(rendered.pdf)
+    assert text.startswith("Testamol Extra Strength Long Name For Headache Relief Formula (testamo\u2026")
+    assert "Testamol Extra Strength Long Name For Headache Relief Formula (testamolum)" in text  # the title
