@@ -415,11 +415,14 @@ def term_pattern(term: str) -> re.Pattern[str]:
 def explained(text: str, start: int, end: int) -> bool:
     """The rule for "explained": "term (explanation)" or "plain words (term)".
 
-    The term at text[start:end] is explained when a bracket opens right after it, or
-    when it sits inside brackets that follow other words.
+    The term at text[start:end] is explained when a bracket of words opens right after it
+    ("(2017)" or "(see below)" explain nothing), or when it sits inside brackets that
+    follow other words.
     """
-    if text[end:].lstrip().startswith("("):
-        return True
+    after = text[end:].lstrip()
+    if after.startswith("("):
+        inside = after[1:].split(")", 1)[0]
+        return bool(re.search(r"[^\W\d_]{3,}", inside)) and not re.match(r"\s*see\b", inside, re.I)
     opening = text.rfind("(", 0, start)
     return opening > 0 and ")" not in text[opening:start] and text[:opening].strip() != ""
 

@@ -180,6 +180,9 @@ def test_one_audience_only(tmp_path):
         ("(subcutaneous) shots", "subcutaneous", False),  # brackets with no plain words before
         ("It is a biologic. Ask (your doctor) about it.", "biologic", False),
         ("Swelling (see below) and a receptor.", "receptor", False),
+        ("It is a biologic (2017).", "biologic", False),  # a bracket of numbers explains nothing
+        ("It is a biologic (see below).", "biologic", False),
+        ("It lowers inflammation (swelling).", "inflammation", True),
     ],
 )
 def test_the_explained_rule(text, term, is_explained):
