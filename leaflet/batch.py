@@ -497,6 +497,38 @@ def _check_options(options: Options, merge_path: Path | None, report_path: Path 
             raise LeafletError(f"{option} {path}: is a folder; give a file name")
     if merge_path is not None and report_path is not None and merge_path.resolve() == report_path.resolve():
         raise LeafletError("--merge and --report name the same file")
+    for option, path, ours in (("--merge", merge_path, _our_merge), ("--report", report_path, _our_report)):
+        if path is None:
+            continue
+        if path.resolve() == options.manifest.resolve():
+            raise LeafletError(f"{option} {path}: is the manifest itself; name another file")
+        if path.is_file() and not options.force and not ours(path):
+            raise LeafletError(f"{option} {path}: already exists and was not written by leaflet batch; "
+                               "name another file, or use --force to replace it")
+        try:  # a folder that cannot be written is one error now, not after every row is built
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass
+        except OSError as exc:
+            raise LeafletError(f"{option} {path}: cannot write there ({exc.strerror})") from None
+
+
+def _our_report(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            start = handle.read(200)
+    except OSError:
+        return False
+    return start.startswith('{"rows": [') or start.splitlines()[:1] == [",".join(REPORT_FIELDS)]
+
+
+def _our_merge(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, path.stat().st_size - 4096))
+            return b"/Creator (leaflet batch)" in handle.read()
+    except OSError:
+        return False
 
 
 def _prepare_out_dir(options: Options, plan: _Plan, merge_path: Path | None, report_path: Path | None) -> None:
