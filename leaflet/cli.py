@@ -20,6 +20,28 @@ from .validate import validate as validate_against
 AUDIENCE_CHOICES = [*AUDIENCES, "all"]
 
 
+class _Number(click.ParamType):
+    """A plain number, with a decimal comma as many spreadsheets and locales write it."""
+
+    name = "number"
+
+    def __init__(self, unit: str, example: str) -> None:
+        self.unit, self.example = unit, example
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            return float(str(value).strip().replace(",", "."))
+        except ValueError:
+            self.fail(f"{value!r} is not a number: give the {self.unit} as a number, such as {self.example}",
+                      param, ctx)
+
+
+AGE = _Number("age in years", "4 or 0.75")
+WEIGHT = _Number("weight in kg", "16 or 16.5")
+
+
 class _OneLineErrors(click.Group):
     """Every error as one line: click's usage errors otherwise add a usage block and a hint."""
 
@@ -30,7 +52,8 @@ class _OneLineErrors(click.Group):
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:
             command = error.ctx.command_path if error.ctx else "leaflet"
-            click.echo(f"Error: {error.format_message()} (see '{command} --help')", err=True)
+            message = " ".join(error.format_message().split())  # click lists choices on separate lines
+            click.echo(f"Error: {message} (see '{command} --help')", err=True)
             sys.exit(error.exit_code)
         except click.ClickException as error:
             error.show()
@@ -57,15 +80,15 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("content", type=click.Path(path_type=Path))
-@click.option("--audience", "-a", required=True, type=click.Choice(AUDIENCE_CHOICES),
+@click.option("--audience", "-a", required=True, type=click.Choice(AUDIENCE_CHOICES, case_sensitive=False),
               help="Who reads it: caregiver (of a child under 12), adolescent (12-17), adult (18+), "
                    "or all three.")
-@click.option("--patient-age", type=float, metavar="YEARS",
+@click.option("--patient-age", type=AGE, metavar="YEARS",
               help="Narrow to one patient's age in years (decimals allowed, e.g. 0.75).")
-@click.option("--patient-weight", type=float, metavar="KG", help="Narrow to one patient's weight in kg.")
+@click.option("--patient-weight", type=WEIGHT, metavar="KG", help="Narrow to one patient's weight in kg.")
 @click.option("--style", "-s", default="standard", show_default=True, metavar="NAME|PATH",
               help=f"A style from styles/ ({', '.join(available_styles())}) or a path to a style YAML file.")
-@click.option("--page-size", type=click.Choice(list(PAGE_SIZES)), default="a4", show_default=True)
+@click.option("--page-size", type=click.Choice(list(PAGE_SIZES), case_sensitive=False), default="a4", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path),
               help="Where to write the PDF [default: output/<medicine>-<audience>.pdf].")
 def build_command(content: Path, audience: str, patient_age: float | None, patient_weight: float | None,
@@ -154,7 +177,7 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
 
 @cli.command(name="lint")
 @click.argument("content", type=click.Path(path_type=Path))
-@click.option("--audience", "-a", type=click.Choice(AUDIENCE_CHOICES), default="all", show_default=True,
+@click.option("--audience", "-a", type=click.Choice(AUDIENCE_CHOICES, case_sensitive=False), default="all", show_default=True,
               help="Whose tailored text to score.")
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a stale source) as errors.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
@@ -195,10 +218,10 @@ def lint_command(content: Path, audience: str, strict: bool, today) -> None:
 @click.argument("pdf", type=click.Path(path_type=Path))
 @click.option("--content", "-c", "content", required=True, type=click.Path(path_type=Path),
               help="The content file the leaflet was built from.")
-@click.option("--audience", "-a", required=True, type=click.Choice(list(AUDIENCES)),
+@click.option("--audience", "-a", required=True, type=click.Choice(list(AUDIENCES), case_sensitive=False),
               help="The reader the leaflet is for.")
-@click.option("--patient-age", type=float, metavar="YEARS", help="The patient's age, if it was built for one.")
-@click.option("--patient-weight", type=float, metavar="KG", help="The patient's weight, if it was built for one.")
+@click.option("--patient-age", type=AGE, metavar="YEARS", help="The patient's age, if it was built for one.")
+@click.option("--patient-weight", type=WEIGHT, metavar="KG", help="The patient's weight, if it was built for one.")
 def check_command(pdf: Path, content: Path, audience: str, patient_age: float | None,
                   patient_weight: float | None) -> None:
     """Read a printed leaflet back and check it against its tailoring.

@@ -55,3 +55,12 @@ def test_build_writes_the_default_output_name(cli_runner, tmp_path, monkeypatch)
     assert sorted(os.listdir(tmp_path / "output")) == [
         "testamol-adolescent.pdf", "testamol-adult.pdf", "testamol-caregiver.pdf"]
     assert (tmp_path / "output" / "testamol-adult.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_the_cli_accepts_any_case_and_a_decimal_comma(cli_runner, tmp_path):
+    target = tmp_path / "x.pdf"
+    result = cli_runner.invoke(cli, ["build", str(MINIMAL), "-a", "Caregiver", "--page-size", "A4",
+                                     "--patient-age", "4,5", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    from conftest import build_leaflet
+    assert target.read_bytes() == build_leaflet("caregiver", content=MINIMAL, patient_age=4.5, page_size="a4").pdf
