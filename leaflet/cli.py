@@ -75,6 +75,9 @@ def cli() -> None:
       leaflet build content/dupixent.yaml --audience all
       leaflet build content/dupixent.yaml --audience caregiver --patient-age 4 --style large-print
       leaflet validate content/dupixent.yaml
+      leaflet lint content/dupixent.yaml
+      leaflet check output/dupixent-adult.pdf --content content/dupixent.yaml --audience adult
+      leaflet batch tonight.csv --out-dir leaflets --merge print.pdf --report report.csv
     """
 
 
@@ -165,6 +168,7 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
     Examples:
       leaflet batch tonight.csv --out-dir leaflets --merge print.pdf --report report.csv
       leaflet batch tonight.csv --out-dir /shared/leaflets --shard 2/8
+      leaflet batch tonight.csv --out-dir leaflets --verify --force
     """
     from .batch import Options, Shard, run
 
