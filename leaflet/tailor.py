@@ -34,7 +34,7 @@ class Audience:
 AUDIENCES: dict[str, Audience] = {
     a.name: a
     for a in (
-        Audience("caregiver", "For parents and caregivers of children under 12", 0, 12, True),
+        Audience("caregiver", "For parents and caregivers of children under\u00a012", 0, 12, True),
         Audience("adolescent", "For young people aged 12 to 17", 12, 18, False),
         Audience("adult", "For adults aged 18 and over", 18, math.inf, False),
     )
