@@ -38,12 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from pypdf import PdfReader
+
 from . import __version__, fonts
 from .build import Request, render_request, tailored
 from .check import check_pdf
 from .errors import LeafletError
 from .manifest import check_row, forget_loaded, loaded_content, loaded_style, output_name, read_rows
-from .merge import merge
+from .merge import MERGE_CREATOR, merge
 from .write import write_atomic
 
 STATE_DIR = ".leaflet-state"
@@ -180,6 +182,8 @@ def input_hash(request: Request) -> str:
 
 
 def _sha256_file(path: Path) -> str | None:
+    if path.exists() and not path.is_file():  # opening a FIFO would wait for ever
+        raise LeafletError(f"{path}: exists and is not a regular file")
     try:
         with open(path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
@@ -232,6 +236,9 @@ def build_row(job: Job, out_dir: Path, force: bool, verify: bool = False) -> Res
                  "row": job.row, "leaflet": __version__}
         write_atomic(state_path, json.dumps(state, indent=1).encode("utf-8"))
         write_atomic(path, rendered.pdf)
+        if existing is not None:  # replaced: forget the old file, or a copy of it would pass as ours
+            state["replaces"] = None
+            write_atomic(state_path, json.dumps(state, indent=1).encode("utf-8"))
         return Result(job.row, BUILT, shown, rendered.pages, digest, wanted)
     except LeafletError as exc:
         return Result(job.row, FAILED, shown, error=exc.message)
@@ -524,10 +531,8 @@ def _our_report(path: Path) -> bool:
 
 def _our_merge(path: Path) -> bool:
     try:
-        with open(path, "rb") as handle:
-            handle.seek(max(0, path.stat().st_size - 4096))
-            return b"/Creator (leaflet batch)" in handle.read()
-    except OSError:
+        return PdfReader(path).metadata.creator == MERGE_CREATOR
+    except Exception:  # noqa: BLE001 (not a PDF, or a damaged one: either way not ours)
         return False
 
 
@@ -645,6 +650,10 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
                     summary.merged = (merge_path, leaflets, pages) if leaflets and not stop() else None
                     if not leaflets:
                         progress.message(f"leaflet batch: no leaflets to merge; {merge_path} not written")
+            if (merge_path is not None and summary.merged is None and merge_path.is_file()
+                    and _our_merge(merge_path)):
+                merge_path.unlink()  # an earlier run's printer file must not pass for tonight's
+                progress.message(f"leaflet batch: removed the earlier {merge_path}, as nothing was merged")
             summary.stopped_by = stop.signum
         summary.seconds = time.monotonic() - started
         progress.close()

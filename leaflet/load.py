@@ -52,6 +52,8 @@ def open_input(path: Path, kind: str, max_bytes: int | None = None, **open_args:
         raise LeafletError(f"{path}: file not found") from None
     except OSError as exc:
         raise LeafletError(f"{path}: cannot read ({exc.strerror})") from None
+    except ValueError:  # a NUL byte in the name
+        raise LeafletError(f"{str(path)!r}: not a possible file name") from None
 
 
 def not_utf8(path: Path, error: UnicodeDecodeError) -> LeafletError:

@@ -52,7 +52,8 @@ def _open_manifest(path: Path) -> tuple[TextIO, _Rows]:
         # Spreadsheets in many locales export with ';'; tabs come from copy and paste.
         delimiter = max((",", ";", "\t"), key=first.count) if first.strip() else ","
         handle.seek(0)
-        reader = csv.reader(handle, delimiter=delimiter)
+        # strict: an unclosed quote is an error, not every later row swallowed into one cell
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
         header = next(reader, None)
     except UnicodeDecodeError as exc:
         handle.close()
@@ -185,13 +186,11 @@ def _number(values: dict[str, str], column: str, problems: list[str]) -> float |
     text = (values.get(column) or "").strip()
     if not text:
         return None
-    if re.fullmatch(r"[+-]?\d+,\d+", text):
-        text = text.replace(",", ".")  # a decimal comma, as many spreadsheets write it
-    try:
-        return float(text)
-    except ValueError:
+    # Plain decimals only (float() would also take "4_0", "1e2" and other scripts' digits).
+    if not re.fullmatch(r"[+-]?[0-9]+(?:[.,][0-9]+)?", text):
         problems.append(f"{column} {text!r}: not a number")
         return None
+    return float(text.replace(",", "."))  # a decimal comma, as many spreadsheets write it
 
 
 def _text(values: dict[str, str], column: str, problems: list[str]) -> str | None:
@@ -201,12 +200,18 @@ def _text(values: dict[str, str], column: str, problems: list[str]) -> str | Non
     if len(text) > MAX_TEXT:
         problems.append(f"{column}: longer than {MAX_TEXT} characters")
         return None
+    if any(unicodedata.category(ch).startswith("C") or ch in "\n\r\u2028\u2029" for ch in text):
+        problems.append(f"{column}: contains a line break or control character")
+        return None
     missing = fonts.undrawable(text)
     if missing:
         shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:5])
         problems.append(f"{column}: the embedded font cannot draw {shown}; it would print as a blank box")
         return None
     return text
+
+
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 
 
 def safe_output_name(raw: str) -> str:
@@ -227,6 +232,8 @@ def safe_output_name(raw: str) -> str:
     stem = re.sub(r"[^\w.-]+", "_", stem).strip("._-")  # spaces and odd characters become '_'
     if not stem:
         raise ValueError("has no letters or digits to make a file name from")
+    if stem.split(".")[0].upper() in _RESERVED:  # devices on Windows and SMB shares
+        stem = f"_{stem}"
     safe = f"{stem}.pdf"
     if len(safe.encode("utf-8")) > MAX_NAME_BYTES:
         raise ValueError(f"is longer than {MAX_NAME_BYTES} bytes")

@@ -36,6 +36,9 @@ from pypdf.generic import (
 from .errors import LeafletError
 
 _CATALOG, _PAGES, _OUTLINES, _INFO = 1, 2, 3, 4
+#: The merged PDF's /Creator: how a re-run knows the printer file is its own to replace.
+MERGE_CREATOR = "leaflet batch"
+
 _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
 
@@ -257,7 +260,7 @@ def _merge_into(stream: BinaryIO, leaflets: Iterable[tuple[Path, str]], title: s
     out.begin(_INFO)
     stream.write(b"<< /Title ")
     TextStringObject(title).write_to_stream(stream)
-    stream.write(b" /Creator (leaflet batch) /Producer (leaflet) >>")
+    stream.write(b" /Creator (" + MERGE_CREATOR.encode("ascii") + b") /Producer (leaflet) >>")
     out.end()
 
     xref = stream.tell()

@@ -488,3 +488,66 @@ def test_report_and_merge_never_replace_a_file_the_tool_did_not_write(cli_runner
         assert result.exit_code == 0, result.output
     result = batch(cli_runner, manifest, "--out-dir", tmp_path / "out", "--merge", precious, "--force")
     assert result.exit_code == 0 and precious.read_bytes().startswith(b"%PDF")
+
+
+# --- Found in review ---------------------------------------------------------------------------
+
+
+def test_rerunning_with_a_large_merge_replaces_its_own_printer_file(cli_runner, tmp_path):
+    rows = [dict(content=str(SHORT), audience="adult", patient_name=f"P{index}") for index in range(24)]
+    manifest = write_manifest(tmp_path / "m.csv", rows)
+    for _ in range(2):  # the second run must recognise the 24-leaflet merge as its own
+        result = batch(cli_runner, manifest, "--out-dir", tmp_path / "out", "--merge", tmp_path / "print.pdf")
+        assert result.exit_code == 0, result.output
+    # When nothing is merged, last run's printer file is removed rather than left to be printed.
+    bad = write_manifest(tmp_path / "bad.csv", [dict(content=str(SHORT), audience="kids")])
+    result = batch(cli_runner, bad, "--out-dir", tmp_path / "out2", "--merge", tmp_path / "print.pdf")
+    assert result.exit_code == 1
+    assert not (tmp_path / "print.pdf").exists()
+
+
+def test_an_unclosed_quote_is_an_error_not_names_swallowed(cli_runner, tmp_path):
+    manifest = tmp_path / "q.csv"
+    manifest.write_text(f'content,audience,patient_name\n{SHORT},adult,"Bob the ""quoted\n{SHORT},adult,Ann\n')
+    result = batch(cli_runner, manifest, "--out-dir", tmp_path / "out")
+    assert result.exit_code == 2 and "not valid CSV" in result.output
+    assert not (tmp_path / "out").exists() or pdfs(tmp_path / "out") == []
+
+
+def test_odd_cells_fail_their_row_only(cli_runner, tmp_path):
+    manifest = tmp_path / "odd.csv"
+    manifest.write_text(
+        "content,audience,patient_age,patient_name,output\n"
+        f"{SHORT}\x00,adult,,,nul-byte.pdf\n"          # row 2: NUL in a path
+        f"{SHORT},adult,4_0,,underscore.pdf\n"        # row 3: not a plain number
+        f'{SHORT},adult,,"Ann\nBrown",newline.pdf\n'  # row 4: a line break in a name
+        f"{SHORT},adult,,,NUL\n"                      # row 5: a Windows device name
+        f"{SHORT},adult,40,,good.pdf\n", encoding="utf-8")
+    result = batch(cli_runner, manifest, "--out-dir", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "row 2: content" in result.output and "not a possible file name" in result.output
+    assert "row 3: patient_age '4_0': not a number" in result.output
+    assert "row 4: patient_name: contains a line break" in result.output
+    assert pdfs(tmp_path / "out") == ["_NUL.pdf", "good.pdf"]
+
+
+def test_an_output_that_is_a_pipe_fails_its_row_instead_of_hanging(cli_runner, tmp_path):
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "out" / "a.pdf")
+    manifest = write_manifest(tmp_path / "m.csv", [dict(content=str(SHORT), audience="adult", output="a.pdf"),
+                                                   dict(content=str(SHORT), audience="adult", output="b.pdf")])
+    result = batch(cli_runner, manifest, "--out-dir", tmp_path / "out", "--jobs", "1", "--force")
+    assert result.exit_code == 1 and "not a regular file" in result.output
+    assert (tmp_path / "out" / "a.pdf").is_fifo() and (tmp_path / "out" / "b.pdf").is_file()
+
+
+def test_a_foreign_file_put_back_after_a_forced_run_is_not_overwritten(cli_runner, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.pdf").write_bytes(b"%PDF-1.4 foreign")
+    manifest = write_manifest(tmp_path / "m.csv", [dict(content=str(SHORT), audience="adult", output="a.pdf")])
+    assert batch(cli_runner, manifest, "--out-dir", out, "--force").exit_code == 0
+    (out / "a.pdf").write_bytes(b"%PDF-1.4 foreign")
+    result = batch(cli_runner, manifest, "--out-dir", out)
+    assert result.exit_code == 1 and "was not made by leaflet batch" in result.output
+    assert (out / "a.pdf").read_bytes() == b"%PDF-1.4 foreign"
