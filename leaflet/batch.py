@@ -46,7 +46,7 @@ from .check import check_pdf
 from .errors import LeafletError
 from .manifest import check_row, forget_loaded, loaded_content, loaded_style, output_name, read_rows
 from .merge import MERGE_CREATOR, merge
-from .write import write_atomic
+from .write import AtomicFile, target_of_temporary, write_atomic
 
 STATE_DIR = ".leaflet-state"
 CHUNK = 8  # rows per task sent to a worker: big enough to hide the hand-over, small enough to stop fast
@@ -362,9 +362,8 @@ class _Report:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.json = path.suffix.lower() == ".json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, self.temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        self.handle = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        self.file = AtomicFile(path, "w", encoding="utf-8", newline="")
+        self.handle = self.file.stream
         self.count = 0
         if self.json:
             self.handle.write('{"rows": [')
@@ -389,15 +388,10 @@ class _Report:
                           merged=str(summary.merged[0]) if summary.merged else None,
                           merge_error=summary.merge_error or None)
             self.handle.write("\n],\n" + '"summary": ' + json.dumps(totals, ensure_ascii=False) + "}\n")
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-        os.chmod(self.temp, 0o644)
-        os.replace(self.temp, self.path)
+        self.file.commit()
 
     def abandon(self) -> None:
-        self.handle.close()
-        Path(self.temp).unlink(missing_ok=True)
+        self.file.discard()
 
 
 class _Stop:
@@ -480,15 +474,14 @@ def _plan(options: Options, base: Path) -> _Plan:
 def _remove_leftovers(out_dir: Path, plan: _Plan, shard: Shard | None) -> None:
     """Delete temporary files a killed run left for this run's outputs (only ours: other
     shards may be writing theirs in the same folder right now)."""
-    pattern = re.compile(r"^\.(.+?)(\.json)?\.[^.]+\.part$")
     for folder, suffix in ((out_dir, ""), (out_dir / STATE_DIR, ".json")):
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue
         for entry in entries:
-            match = pattern.match(entry.name)
-            if match and (match[2] or "") == suffix and plan.is_ours(match[1], shard):
+            target = target_of_temporary(entry.name)
+            if target and target.endswith(suffix) and plan.is_ours(target.removesuffix(suffix), shard):
                 Path(entry.path).unlink(missing_ok=True)
 
 

@@ -13,8 +13,6 @@ one sheet. Each leaflet gets one bookmark pointing at its first page.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -34,6 +32,7 @@ from pypdf.generic import (
 )
 
 from .errors import LeafletError
+from .write import AtomicFile
 
 _CATALOG, _PAGES, _OUTLINES, _INFO = 1, 2, 3, 4
 #: The merged PDF's /Creator: how a re-run knows the printer file is its own to replace.
@@ -162,28 +161,14 @@ def merge(leaflets: Iterable[tuple[Path, str]], target: Path, title: str,
     the partial file) when should_stop() turns true.
     """
     target = Path(target)
-    folder = target.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        with AtomicFile(target) as out:
+            count, pages = _merge_into(out.stream, leaflets, title, should_stop)
+            if count and not should_stop():
+                out.commit()
+        return count, pages
     except OSError as exc:
         raise LeafletError(f"{target}: cannot write the merged PDF ({exc.strerror})") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            count, pages = _merge_into(stream, leaflets, title, should_stop)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if count and not should_stop():
-            os.chmod(temp_name, 0o644)
-            os.replace(temp_name, target)
-        else:
-            Path(temp_name).unlink(missing_ok=True)
-        return count, pages
-    except BaseException as exc:
-        Path(temp_name).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise LeafletError(f"{target}: cannot write the merged PDF ({exc.strerror})") from None
-        raise
 
 
 def _merge_into(stream: BinaryIO, leaflets: Iterable[tuple[Path, str]], title: str,
