@@ -21,8 +21,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus.flowables import _listWrapOn
 from reportlab.platypus import (
     BaseDocTemplate,
+    KeepTogether,
     LayoutError,
     Flowable,
     Frame,
@@ -124,6 +126,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         displayDocTitle=True,
         invariant=1,
         initialFontName=fonts.REGULAR,
+        keepTogetherClass=_KeepTogether,
         initialFontSize=style.body.font_size,
     )
     try:
@@ -181,23 +184,32 @@ class _Look:
                                           textColor=self.accent, fontSize=self.heading.fontSize,
                                           leading=self.heading.leading)
         self.warning_title = ParagraphStyle("warning_title", parent=self.bold, textColor=self.warning_border)
-        self._parsed: dict[tuple[str, str, str | None], tuple[list, object]] = {}
+        self._parsed: dict[tuple[str, str, str | None, bool], tuple[list, object]] = {}
+        self._wrapped: dict[tuple, tuple] = {}
         # Tables set a cell font even when cells hold paragraphs; without this it is Helvetica.
         self.cell_font = [("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
                           ("FONTSIZE", (0, 0), (-1, -1), style.body.font_size)]
 
-    def paragraph(self, text: str, style: ParagraphStyle, bullet: str | None = None) -> Paragraph:
-        """A paragraph of content text (escaped here), its markup parsed once per process."""
-        key = (text, style.name, bullet)
+    def paragraph(self, text: str, style: ParagraphStyle, bullet: str | None = None,
+                  escaped: bool = False) -> Paragraph:
+        """A paragraph of text, its markup parsed once per process.
+
+        The text is escaped here, unless escaped=True says it is markup built from parts
+        that went through markup() already (the footer's bold page number).
+        """
+        key = (text, style.name, bullet, escaped)
+        source = text if escaped else markup(text)
         parsed = self._parsed.get(key)
         if parsed is None:
-            made = Paragraph(markup(text), style, bulletText=bullet)
+            made = _Remembered(source, style, bulletText=bullet, memory=self._wrapped, key=key)
             if len(self._parsed) >= 4096:  # bounded: memory stays flat over a long batch
                 self._parsed.clear()
+                self._wrapped.clear()
             self._parsed[key] = (made.frags, made.bulletText)
             return made
         frags, bullet_frags = parsed
-        return Paragraph(markup(text), style, bulletText=bullet_frags, frags=list(frags))
+        return _Remembered(source, style, bulletText=bullet_frags, frags=list(frags),
+                           memory=self._wrapped, key=key)
 
     def _para(self, name: str, spec: TextStyle, font: str, colour, **extra) -> ParagraphStyle:
         options = dict(
@@ -218,6 +230,31 @@ class _Look:
 
 
 # --- The story ---------------------------------------------------------------------
+
+
+class _Remembered(Paragraph):
+    """A content paragraph whose line breaks, at a given width, are worked out once.
+
+    Line breaking is the largest part of a render, and a batch lays the same content
+    text out thousands of times at the same widths. Paragraphs that ReportLab makes when
+    it splits one across pages are built without a memory and wrap as usual.
+    """
+
+    def __init__(self, text, style=None, bulletText=None, frags=None, *args, memory=None, key=None, **kwargs):
+        super().__init__(text, style, bulletText, frags, *args, **kwargs)
+        self._memory, self._key = memory, key
+
+    def wrap(self, availWidth, availHeight):
+        if self._memory is None:
+            return super().wrap(availWidth, availHeight)
+        remembered = self._memory.get((self._key, availWidth))
+        if remembered is None:
+            size = super().wrap(availWidth, availHeight)
+            self._memory[(self._key, availWidth)] = (self._wrapWidths, self.blPara, self.height)
+            return size
+        self.width = availWidth
+        self._wrapWidths, self.blPara, self.height = remembered
+        return self.width, self.height
 
 
 def _heading(text: str, style: ParagraphStyle, look: _Look) -> Paragraph:
@@ -353,11 +390,12 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
     lines = []
     if personal.pharmacy or personal.pharmacy_phone:
         who = ", ".join(markup(part) for part in (personal.pharmacy, personal.pharmacy_phone) if part)
-        lines.append(Paragraph(f"Your pharmacy: {who}", look.footer))
-    lines.append(Paragraph(
+        lines.append(look.paragraph(f"Your pharmacy: {who}", look.footer, escaped=True))
+    lines.append(look.paragraph(
         f"<b>Page {page} of {total}</b>. {markup(leaflet.source_line)} "
         f"Last updated {markup(leaflet.last_updated)}.",
         look.footer,
+        escaped=True,
     ))
     return lines
 
@@ -408,6 +446,21 @@ def _refuse_undrawable(personal: Personal) -> None:
 
 
 # --- Document and canvas -----------------------------------------------------------
+
+
+class _KeepTogether(KeepTogether):
+    """What platypus groups a heading and the block after it in (keepWithNext).
+
+    ReportLab's own deep-copies the page frame every time it measures the group, in case
+    a flowable adds content to the frame; none of ours do, so it measures without one.
+    """
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        dims: list[tuple[float, float]] = []
+        width, self._H = _listWrapOn(self._content, availWidth, None, dims=dims)
+        self._H0 = dims[0][1] if dims else 0
+        self._wrapInfo = availWidth, availHeight
+        return width, 0xFFFFFF  # as KeepTogether does: always asked to split
 
 
 class _LeafletDoc(BaseDocTemplate):
