@@ -184,7 +184,7 @@ class _Look:
                                           textColor=self.accent, fontSize=self.heading.fontSize,
                                           leading=self.heading.leading)
         self.warning_title = ParagraphStyle("warning_title", parent=self.bold, textColor=self.warning_border)
-        self._parsed: dict[tuple[str, str, str | None, bool], tuple[list, object]] = {}
+        self._parsed: dict[tuple[str, str, str | None, bool], tuple[str, list, object]] = {}
         self._wrapped: dict[tuple, tuple] = {}
         # Tables set a cell font even when cells hold paragraphs; without this it is Helvetica.
         self.cell_font = [("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
@@ -198,16 +198,16 @@ class _Look:
         that went through markup() already (the footer's bold page number).
         """
         key = (text, style.name, bullet, escaped)
-        source = text if escaped else markup(text)
         parsed = self._parsed.get(key)
         if parsed is None:
+            source = text if escaped else markup(text)
             made = _Remembered(source, style, bulletText=bullet, memory=self._wrapped, key=key)
             if len(self._parsed) >= 4096:  # bounded: memory stays flat over a long batch
                 self._parsed.clear()
                 self._wrapped.clear()
-            self._parsed[key] = (made.frags, made.bulletText)
+            self._parsed[key] = (source, made.frags, made.bulletText)
             return made
-        frags, bullet_frags = parsed
+        source, frags, bullet_frags = parsed
         return _Remembered(source, style, bulletText=bullet_frags, frags=list(frags),
                            memory=self._wrapped, key=key)
 
