@@ -71,7 +71,9 @@ class Shard:
         if not match:
             raise LeafletError(f"--shard {text!r}: expected K/N, such as 0/4 (shards count from 0)")
         index, count = int(match[1]), int(match[2])
-        if count < 1 or index >= count:
+        if count < 1:
+            raise LeafletError(f"--shard {text}: N, the number of shards, must be at least 1")
+        if index >= count:
             raise LeafletError(f"--shard {text}: K must be 0 to {max(count - 1, 0)} (shards count from 0, like "
                                f"JOB_COMPLETION_INDEX, or SLURM_ARRAY_TASK_ID with --array=0-{max(count - 1, 0)})")
         return cls(index, count)
@@ -441,9 +443,7 @@ class _Plan:
 def _plan(options: Options, base: Path) -> _Plan:
     plan = _Plan()
     repeated: dict[str, list[tuple[int, str]]] = {}  # only names written by more than one row
-    any_rows = False
     for row, values, problem in read_rows(options.manifest):
-        any_rows = True
         problems = [problem] if problem else []
         name = output_name(row, values, problems)
         if name is not None:
@@ -458,8 +458,6 @@ def _plan(options: Options, base: Path) -> _Plan:
         check_row(row, values, base, problems)
         if problems:
             plan.errors[row] = (str(options.out_dir / name) if name else "", "; ".join(problems))
-    if not any_rows:
-        raise LeafletError(f"{options.manifest}: no rows under the header; nothing to build")
     for writers in repeated.values():
         for row, name in writers:
             if options.shard is not None and not options.shard.owns(row):

@@ -94,7 +94,7 @@ def load_style(name_or_path: str) -> Style:
     if looks_like_path:
         path = Path(name_or_path)
     else:
-        path = STYLE_DIR / f"{name_or_path}.yaml"
+        path = STYLE_DIR / f"{name_or_path.strip().lower()}.yaml"
         if not path.is_file():
             raise LeafletError(
                 f"unknown style {name_or_path!r} (choose from: {', '.join(available_styles())}, "

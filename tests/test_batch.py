@@ -145,7 +145,6 @@ def test_spreadsheet_exports_semicolons_spaced_headers_and_decimal_commas(cli_ru
 
 @pytest.mark.parametrize("body, message", [
     (b"", "no header row"),
-    (b"content,audience\n", "no rows under the header"),
     (b"content,audience\nx.yaml,adult\nZo\xeb.yaml,adult\n", "not UTF-8 text"),
 ])
 def test_an_empty_or_unreadable_manifest_is_one_clear_error(cli_runner, tmp_path, body, message):
@@ -154,6 +153,14 @@ def test_an_empty_or_unreadable_manifest_is_one_clear_error(cli_runner, tmp_path
     result = batch(cli_runner, manifest, "--out-dir", tmp_path / "out")
     assert result.exit_code == 2 and message in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_manifest_with_no_rows_is_an_empty_night_not_an_error(cli_runner, tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_bytes(b"content,audience\n")
+    result = batch(cli_runner, manifest, "--out-dir", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "0 rows: 0 built" in summary_line(result.output)
 
 
 @pytest.mark.parametrize("raw, safe", [
