@@ -34,7 +34,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
@@ -191,6 +191,21 @@ def _sha256_file(path: Path) -> str | None:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except FileNotFoundError:
         return None
+
+
+def _retire(path: Path, out_dir: Path) -> bool:
+    """Remove a PDF this tool built for a row that now fails: it is for inputs that no
+    longer stand (another patient, another age) and must not be printed tonight."""
+    state_path = out_dir / STATE_DIR / f"{path.name}.json"
+    state = _read_state(state_path)
+    try:
+        if not state or state.get("damaged") or _sha256_file(path) != state.get("sha256"):
+            return False
+    except LeafletError:
+        return False
+    path.unlink(missing_ok=True)
+    state_path.unlink(missing_ok=True)
+    return True
 
 
 def _read_state(path: Path) -> dict | None:
@@ -612,6 +627,9 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
     try:
         with _Stop() as stop:
             def record(result: Result, job: Job | None) -> None:
+                if result.status == FAILED and result.output and _retire(Path(result.output), options.out_dir):
+                    result = replace(result, error=f"{result.error} (the PDF an earlier run built for this "
+                                                   "row was removed, so it cannot be printed by mistake)")
                 summary.add(result)
                 if report is not None:
                     report.add(result)

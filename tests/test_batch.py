@@ -558,3 +558,19 @@ def test_a_foreign_file_put_back_after_a_forced_run_is_not_overwritten(cli_runne
     result = batch(cli_runner, manifest, "--out-dir", out)
     assert result.exit_code == 1 and "was not made by leaflet batch" in result.output
     assert (out / "a.pdf").read_bytes() == b"%PDF-1.4 foreign"
+
+
+def test_a_row_that_now_fails_loses_the_pdf_an_earlier_run_built_for_it(cli_runner, tmp_path):
+    out = tmp_path / "out"
+    manifest = write_manifest(tmp_path / "m.csv", [
+        dict(content=str(DUPIXENT), audience="adult", patient_age="40", patient_name="Alice", output="rx5.pdf"),
+        dict(content=str(SHORT), audience="adult", output="other.pdf")])
+    assert batch(cli_runner, manifest, "--out-dir", out).exit_code == 0
+    # The prescription on row 2 changes to a child the adult leaflet cannot serve.
+    write_manifest(manifest, [
+        dict(content=str(DUPIXENT), audience="adult", patient_age="4", patient_name="Bob", output="rx5.pdf"),
+        dict(content=str(SHORT), audience="adult", output="other.pdf")])
+    result = batch(cli_runner, manifest, "--out-dir", out)
+    assert result.exit_code == 1
+    assert "row 2: patient_age 4" in result.output
+    assert pdfs(out) == ["other.pdf"]  # Alice's leaflet is gone; the good row is untouched
