@@ -320,7 +320,8 @@ class _Box(Flowable):
     """Flowables stacked inside a border, optionally filled, optionally with a thick left bar.
 
     A one-cell Table does the same at about twice the cost (it wraps its cells twice and
-    deep-copies them); a box is never split, as a one-cell table could not be either.
+    deep-copies them) and cannot be split; a box that does not fit the rest of a page
+    continues in a second box on the next, rather than leaving the page half empty.
     """
 
     def __init__(self, content: list[Flowable], padding: float, line_width: float, border, fill,
@@ -348,6 +349,33 @@ class _Box(Flowable):
                 y += flowable.getSpaceAfter()
         self.width, self.height = available_width, y + 2 * self.padding
         return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        inner = available_width - 2 * self.padding - self.left_bar
+        room = available_height - 2 * self.padding
+        first: list[Flowable] = []
+        rest = list(self.content)
+        used = 0.0
+        while rest:
+            flowable = rest[0]
+            gap = flowable.getSpaceBefore() if first else 0.0
+            _, height = flowable.wrap(inner, room - used - gap)
+            if used + gap + height <= room:
+                first.append(rest.pop(0))
+                used += gap + height + flowable.getSpaceAfter()
+                continue
+            parts = flowable.split(inner, room - used - gap)
+            if len(parts) > 1:
+                first.append(parts[0])
+                rest[0:1] = parts[1:]
+            break
+        if not first or not rest:
+            return []  # nothing fits here: the box moves to the next page whole
+        return [self._holding(first), self._holding(rest)]
+
+    def _holding(self, content: list[Flowable]) -> _Box:
+        return _Box(content, self.padding, self.line_width, self.border, self.fill, self.left_bar,
+                    self.spaceBefore)
 
     def draw(self) -> None:
         canvas = self.canv
