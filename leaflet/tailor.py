@@ -260,4 +260,5 @@ def _nothing_applies(content: Content, reader: Reader) -> str:
         who += f" weighing {reader.weight:g} kg"
     youngest = min((u.applies.min_age_years or 0.0) for u in content.uses.items)
     hint = f" (the youngest age for any use is {youngest:g})" if reader.age is not None and reader.age < youngest else ""
-    return f"no use of {content.medicine.brand} applies to {who}{hint}"
+    option = f"--patient-age {reader.age:g}: " if reader.age is not None else ""
+    return f"{option}no use of {content.medicine.brand} applies to {who}{hint}"
