@@ -172,8 +172,13 @@ def _tailor_problem(content_path: Path, audience: str, age: float | None, weight
         request = Request(content=content_path, audience=audience, patient_age=age, patient_weight=weight)
         tailored(loaded_content(content_path)[0], request)
     except LeafletError as exc:
-        return exc.message
+        return _as_columns(exc.message)
     return None
+
+
+def _as_columns(message: str) -> str:
+    """The pipeline names command-line options; a manifest row has columns."""
+    return message.replace("--patient-age", "patient_age").replace("--patient-weight", "patient_weight")
 
 
 def forget_loaded() -> None:
@@ -289,8 +294,7 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str])
         try:
             make_reader(audience, age, weight)
         except LeafletError as exc:
-            problems.append(exc.message.replace("--patient-age", "patient_age")
-                            .replace("--patient-weight", "patient_weight"))
+            problems.append(_as_columns(exc.message))
     if style.endswith((".yaml", ".yml")) or "/" in style:
         style = str(base / style) if not Path(style).is_absolute() else style
     try:
