@@ -138,7 +138,6 @@ class Summary:
     seconds: float = 0.0
     stopped_by: int | None = None  # the signal that stopped the run early
     merged: tuple[Path, int, int] | None = None  # (file, leaflets, pages)
-    report: Path | None = None
     merge_error: str = ""
 
     def add(self, result: Result) -> None:
@@ -613,7 +612,7 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
     except OSError as exc:
         raise LeafletError(f"{manifest}: cannot read ({exc.strerror})") from None
 
-    summary = Summary(report=report_path)
+    summary = Summary()
     progress = _Progress(plan.rows, err)
     for row, (_output, message) in sorted(plan.errors.items()):
         progress.message(f"{manifest} row {row}: {message}")
