@@ -29,7 +29,7 @@ from leaflet import fonts
 from leaflet.build import Request, tailored
 from leaflet.layout import render
 from leaflet.styles import load_style
-from leaflet.tailor import Para, SubHeading, Table, Warning
+from leaflet.tailor import printed
 from leaflet.validate import load_content
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,22 +46,6 @@ def median_seconds(task, runs: int) -> float:
     return statistics.median(times)
 
 
-def leaflet_texts(leaflet) -> list[str]:
-    """Every piece of text the leaflet prints, in order (page headers and footers apart)."""
-    texts = [leaflet.title, leaflet.for_line, leaflet.key_points_heading, *leaflet.key_points]
-    for section in leaflet.sections:
-        texts.append(section.heading)
-        for block in section.blocks:
-            if isinstance(block, (Para, SubHeading)):
-                texts.append(block.text)
-            elif isinstance(block, Warning):
-                texts += [block.title, block.text]
-            elif isinstance(block, Table):
-                texts += [cell for row in (block.header, *block.rows) for cell in row]
-    texts.append(leaflet.disclaimer)
-    return texts
-
-
 def bare_canvas(leaflet, size: float = 12) -> bytes:
     """The same text drawn line by line on a ReportLab canvas, in the same font, with
     each page's header and "Page X of Y" footer: the floor for any layout."""
@@ -69,7 +53,7 @@ def bare_canvas(leaflet, size: float = 12) -> bytes:
     canvas = Canvas(buffer, pagesize=A4, invariant=1)
     width, height = A4
     margin = 36
-    lines = [line for text in leaflet_texts(leaflet)
+    lines = [line for text in (item.text for item in printed(leaflet))
              for line in simpleSplit(text, fonts.REGULAR, size, width - 2 * margin)]
     per_page = int((height - 2 * margin) // (size * 1.2)) - 4  # room for header and footer
     pages = [lines[start:start + per_page] for start in range(0, len(lines), per_page)]

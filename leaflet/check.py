@@ -34,7 +34,7 @@ from pypdf.errors import PdfReadError
 
 from .errors import LeafletError
 from .model import Content
-from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, Table, Warning, make_reader, tailor
+from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, make_reader, printed, tailor
 from .load import open_input
 from .validate import load_content
 
@@ -226,42 +226,12 @@ def compare(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
 
 def _reading_order(leaflet: Leaflet) -> list[Fact]:
     """The leaflet's facts in the order they are printed, and its audience label."""
-    waiting: dict[str, list[Fact]] = {}
-    for fact in leaflet.facts:
-        waiting.setdefault(fact.text, []).append(fact)
-    ordered: list[Fact] = [Fact("audience-label", leaflet.for_line)]
-
-    def take(text: str) -> None:
-        if waiting.get(text):
-            ordered.append(waiting[text].pop(0))
-
-    for text in leaflet.key_points:
-        take(text)
-    for section in leaflet.sections:
-        for block in section.blocks:
-            for text in _block_texts(block):
-                take(text)
-    take(leaflet.disclaimer)
-    # Anything not placed above (a new kind of block) is still checked.
-    ordered += [fact for queue in waiting.values() for fact in queue]
-    return ordered
-
-
-def _block_texts(block) -> list[str]:
-    if isinstance(block, Table):
-        return [*block.header, *(cell for row in block.rows for cell in row)]
-    if isinstance(block, Warning):
-        return [block.title, block.text]
-    return [value for value in vars(block).values() if isinstance(value, str)]
+    return [Fact("audience-label", leaflet.for_line)] + [p.fact for p in printed(leaflet) if p.fact]
 
 
 def _labels(leaflet: Leaflet) -> list[str]:
-    texts = [leaflet.title, leaflet.key_points_heading]
-    for section in leaflet.sections:
-        texts.append(section.heading)
-        for block in section.blocks:
-            texts += _block_texts(block)
-    return texts
+    """Printed texts that are not facts: the title, headings, table headers."""
+    return [p.text for p in printed(leaflet) if p.fact is None]
 
 
 def _everything(content: Content) -> Iterator[Fact]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -42,14 +42,11 @@ import textstat
 from .errors import LeafletError
 from .load import KeyPath, Loaded, load_yaml
 from .model import Content, LintSettings
-from .tailor import AUDIENCES, Fact, Leaflet, Para, Table, Warning, make_reader, tailor
+from .tailor import AUDIENCES, DISCLAIMER, Fact, Leaflet, make_reader, printed, tailor
 from .validate import validate, walk
 
 ERROR = "error"
 WARNING = "warning"
-
-#: The name the disclaimer is scored under (it has no heading of its own).
-DISCLAIMER = "Disclaimer"
 
 #: A section with fewer words is shown but its grade is not judged: on a line or two a
 #: grade formula measures one word ("Anyone." alone scores grade 20), not the writing.
@@ -152,14 +149,13 @@ def lint_content(content: Content, loaded: Loaded, audiences: Iterable[str] | No
 class _Locator:
     """Finds where in the content file a tailored text comes from.
 
-    Facts are found by the names tailoring gives them (a line's id, or its section and
-    index); other texts (a heading, a table cell) by their value in the YAML data.
+    Facts carry their origin from tailoring; other texts (a heading, a table header) are
+    found by their value in the YAML data.
     """
 
     def __init__(self, content: Content, loaded: Loaded) -> None:
         self.loaded = loaded
         self.path = loaded.path
-        self.by_name = dict(_fact_paths(content))
         self.by_text: dict[str, KeyPath] = {}
         for key_path, value in walk(loaded.data):
             if isinstance(value, str):
@@ -171,8 +167,7 @@ class _Locator:
         }
 
     def key_path(self, text: str, fact: Fact | None) -> KeyPath | None:
-        found = self.by_name.get(fact.name) if fact is not None else None
-        return found or self.by_text.get(_fold(text))
+        return (fact.origin if fact is not None else ()) or self.by_text.get(_fold(text))
 
     def line(self, key_path: KeyPath | None, offset: int = 0) -> int:
         """The line of the text at key_path; with an offset, of that character in it."""
@@ -231,29 +226,6 @@ class _Locator:
         return owners[min(index, len(owners) - 1)] if owners else start
 
 
-def _fact_paths(content: Content) -> Iterator[tuple[str, KeyPath]]:
-    """Fact name -> key path, following tailoring's naming (`leaflet.tailor.tailor`)."""
-
-    def lines(items, where: str, base: KeyPath):
-        for index, line in enumerate(items):
-            yield line.id or f"{where}[{index}]", (*base, index, "text")
-
-    yield from lines(content.key_points.lines, "key_points", ("key_points", "lines"))
-    yield from lines(content.about.lines, "about", ("about", "lines"))
-    yield from lines(content.uses.intro, "uses.intro", ("uses", "intro"))
-    for i, use in enumerate(content.uses.items):
-        yield f"use:{use.id}", ("uses", "items", i, "name")
-        yield from lines(use.lines, f"use:{use.id}", ("uses", "items", i, "lines"))
-        yield f"warning:{use.id}", ("uses", "items", i, "warning", "text")
-    for i, device in enumerate(content.devices.items):
-        yield f"device:{device.id}", ("devices", "items", i, "name")
-    yield from lines(content.devices.intro, "devices.intro", ("devices", "intro"))
-    yield from lines(content.devices.notes, "devices.notes", ("devices", "notes"))
-    yield from lines(content.giving.lines, "giving", ("giving", "lines"))
-    yield from lines(content.questions.lines, "questions", ("questions", "lines"))
-    yield "disclaimer", ("disclaimer",)
-
-
 def _fold(text: str) -> str:
     return " ".join(text.split())
 
@@ -277,34 +249,7 @@ class _Text:
 
 def _texts(leaflet: Leaflet, where: _Locator) -> list[_Text]:
     """Every text of a leaflet in reading order, each with its place in the content."""
-    waiting: dict[str, list[Fact]] = {}
-    for fact in leaflet.facts:
-        waiting.setdefault(fact.text, []).append(fact)
-
-    def text(section: str, value: str, prose: bool) -> _Text:
-        queue = waiting.get(value)
-        fact = queue.pop(0) if queue else None
-        return _Text(section, value, where.key_path(value, fact), prose)
-
-    heading = leaflet.key_points_heading
-    out = [text(heading, leaflet.title, False), text(heading, leaflet.for_line, False),
-           text(heading, heading, False)]
-    out += [text(heading, point, True) for point in leaflet.key_points]
-    for section in leaflet.sections:
-        out.append(text(section.heading, section.heading, False))
-        for block in section.blocks:
-            if isinstance(block, Para):
-                out.append(text(section.heading, block.text, True))
-            elif isinstance(block, Warning):
-                out += [text(section.heading, block.title, False), text(section.heading, block.text, True)]
-            elif isinstance(block, Table):
-                cells = [*block.header, *(cell for row in block.rows for cell in row)]
-                out += [text(section.heading, cell, False) for cell in cells]
-            else:  # SubHeading, or a kind of block added later: its texts are labels
-                out += [text(section.heading, value, False)
-                        for value in vars(block).values() if isinstance(value, str)]
-    out.append(text(DISCLAIMER, leaflet.disclaimer, True))
-    return out
+    return [_Text(p.section, p.text, where.key_path(p.text, p.fact), p.prose) for p in printed(leaflet)]
 
 
 def _prose(leaflet: Leaflet, where: _Locator) -> list[_Text]:

@@ -195,10 +195,3 @@ class Content(Strict):
     disclaimer: VoicedText
     #: Plain-language targets for `leaflet lint` (defaults above).
     lint: LintSettings = LintSettings()
-
-    def all_lines(self) -> list[Line]:
-        lines = [*self.key_points.lines, *self.about.lines, *self.uses.intro]
-        for use in self.uses.items:
-            lines += use.lines
-        lines += [*self.devices.intro, *self.devices.notes, *self.giving.lines, *self.questions.lines]
-        return lines

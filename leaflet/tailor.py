@@ -65,6 +65,8 @@ class Fact:
     name: str
     text: str
     safety: bool = False
+    #: Where it comes from in the content file (a key path), for `lint` to name its line.
+    origin: tuple[str | int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,59 @@ class Leaflet:
     facts: tuple[Fact, ...] = field(default=())
 
 
+#: The section name the disclaimer is printed (and scored) under: it has no heading.
+DISCLAIMER = "Disclaimer"
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One text as the leaflet prints it."""
+
+    section: str  # the heading it sits under (the key points' for the title block)
+    text: str
+    prose: bool  # a sentence, not a label (title, heading, use or device name, table cell)
+    fact: Fact | None  # the fact it prints, if it is one
+
+
+def printed(leaflet: Leaflet) -> list[Printed]:
+    """Every text of a leaflet in the order layout prints it (page furniture apart).
+
+    The one place, besides layout itself, that knows the print order: `lint` scores and
+    locates these texts, `check` finds them in a PDF in this order.
+    """
+    waiting: dict[str, list[Fact]] = {}
+    for fact in leaflet.facts:
+        waiting.setdefault(fact.text, []).append(fact)
+    out: list[Printed] = []
+
+    def add(section: str, text: str, prose: bool) -> None:
+        queue = waiting.get(text)
+        out.append(Printed(section, text, prose, queue.pop(0) if queue else None))
+
+    box = leaflet.key_points_heading
+    for label in (leaflet.title, leaflet.for_line, box):
+        add(box, label, False)
+    for point in leaflet.key_points:
+        add(box, point, True)
+    for section in leaflet.sections:
+        add(section.heading, section.heading, False)
+        for block in section.blocks:
+            if isinstance(block, Para):
+                add(section.heading, block.text, True)
+            elif isinstance(block, SubHeading):
+                add(section.heading, block.text, False)
+            elif isinstance(block, Warning):
+                add(section.heading, block.title, False)
+                add(section.heading, block.text, True)
+            elif isinstance(block, Table):
+                for cell in (*block.header, *(cell for row in block.rows for cell in row)):
+                    add(section.heading, cell, False)
+            else:
+                raise TypeError(f"no print order for {type(block).__name__}")
+    add(DISCLAIMER, leaflet.disclaimer, True)
+    return out
+
+
 # --- Applying the content's own rules -----------------------------------------------
 
 
@@ -166,52 +221,61 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
     voice = _VOICES[reader.audience.speaks_to_parent]
     facts: list[Fact] = []
 
-    def say(text: str, name: str, safety: bool = False) -> str:
+    def say(text: str, name: str, origin: tuple, safety: bool = False) -> str:
         spoken = text.format_map(voice)
-        facts.append(Fact(name, spoken, safety))
+        facts.append(Fact(name, spoken, safety, origin))
         return spoken
 
-    def pick(lines: list[Line], where: str) -> tuple[str, ...]:
+    def pick(lines: list[Line], where: str, base: tuple) -> tuple[str, ...]:
         return tuple(
-            say(line.text, line.id or f"{where}[{index}]", line.safety)
+            say(line.text, line.id or f"{where}[{index}]", (*base, index), line.safety)
             for index, line in enumerate(lines)
             if line.safety or applies_to(line.applies, reader, use_ids)
         )
 
-    key_points = pick(content.key_points.lines, "key_points")
+    key_points = pick(content.key_points.lines, "key_points", ("key_points", "lines"))
 
     sections: list[Section] = []
-    sections.append(Section(content.about.heading, _paras(pick(content.about.lines, "about"))))
+    sections.append(Section(content.about.heading,
+                            _paras(pick(content.about.lines, "about", ("about", "lines")))))
 
-    use_blocks: list[Block] = list(_paras(pick(content.uses.intro, "uses.intro")))
+    use_blocks: list[Block] = list(_paras(pick(content.uses.intro, "uses.intro", ("uses", "intro"))))
     if _narrowed_away(content, reader, use_ids):
         measures = " and ".join(m for m, v in (("age", reader.age), ("weight", reader.weight)) if v is not None)
-        use_blocks.append(Para(say(NARROWED_NOTE.replace("{measures}", measures), "narrowed-to-patient")))
-    for use in uses:
-        use_blocks.append(SubHeading(say(use.name, f"use:{use.id}")))
-        use_blocks.extend(_paras(pick(use.lines, f"use:{use.id}")))
+        use_blocks.append(Para(say(NARROWED_NOTE.replace("{measures}", measures), "narrowed-to-patient", ())))
+    for index, use in enumerate(content.uses.items):
+        if use.id not in use_ids:
+            continue
+        at = ("uses", "items", index)
+        use_blocks.append(SubHeading(say(use.name, f"use:{use.id}", (*at, "name"))))
+        use_blocks.extend(_paras(pick(use.lines, f"use:{use.id}", (*at, "lines"))))
         if use.warning:
-            use_blocks.append(Warning(say(use.warning.title, f"warning-title:{use.id}", safety=True),
-                                      say(use.warning.text, f"warning:{use.id}", safety=True)))
+            use_blocks.append(Warning(
+                say(use.warning.title, f"warning-title:{use.id}", (*at, "warning", "title"), safety=True),
+                say(use.warning.text, f"warning:{use.id}", (*at, "warning", "text"), safety=True)))
     sections.append(Section(content.uses.heading, tuple(use_blocks)))
 
     devices = content.devices
+    device_blocks: list[Block] = list(_paras(pick(devices.intro, "devices.intro", ("devices", "intro"))))
     device_rows = tuple(
-        (say(d.name, f"device:{d.id}"), say(d.doses, f"device:{d.id}.doses"), say(d.ages, f"device:{d.id}.ages"))
-        for d in devices.items
+        tuple(say(getattr(d, part), f"device:{d.id}" + ("" if part == "name" else f".{part}"),
+                  ("devices", "items", index, part))
+              for part in ("name", "doses", "ages"))
+        for index, d in enumerate(devices.items)
         if applies_to(d.applies, reader, use_ids)
     )
-    device_blocks: list[Block] = list(_paras(pick(devices.intro, "devices.intro")))
     if device_rows:
         cols = devices.columns
         device_blocks.append(Table((cols.name, cols.doses, cols.ages), device_rows))
-    device_blocks.extend(_paras(pick(devices.notes, "devices.notes")))
+    device_blocks.extend(_paras(pick(devices.notes, "devices.notes", ("devices", "notes"))))
     sections.append(Section(devices.heading, tuple(device_blocks)))
 
-    sections.append(Section(content.giving.heading, _paras(pick(content.giving.lines, "giving"))))
-    sections.append(Section(content.questions.heading, _paras(pick(content.questions.lines, "questions"))))
+    sections.append(Section(content.giving.heading,
+                            _paras(pick(content.giving.lines, "giving", ("giving", "lines")))))
+    sections.append(Section(content.questions.heading,
+                            _paras(pick(content.questions.lines, "questions", ("questions", "lines")))))
 
-    disclaimer = say(content.disclaimer, "disclaimer", safety=True)
+    disclaimer = say(content.disclaimer, "disclaimer", ("disclaimer",), safety=True)
     source = content.source
     medicine = content.medicine
     return Leaflet(
