@@ -7,6 +7,7 @@ milliseconds, so it happens once, on first use.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -43,6 +44,18 @@ def _drawable() -> frozenset[int]:
     regular = set(pdfmetrics.getFont(REGULAR).face.charToGlyph)
     bold = set(pdfmetrics.getFont(BOLD).face.charToGlyph)
     return frozenset(regular & bold)
+
+
+def cannot_draw(text: str) -> str | None:
+    """What is wrong with text the embedded font cannot fully draw, or None.
+
+    One message for content (at validation), manifest names and layout alike.
+    """
+    missing = undrawable(unicodedata.normalize("NFC", text))
+    if not missing:
+        return None
+    shown = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing[:5])
+    return f"the embedded font cannot draw {shown}; it would print as a blank box"
 
 
 def undrawable(text: str) -> list[str]:

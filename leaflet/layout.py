@@ -467,10 +467,9 @@ def _refuse_undrawable(personal: Personal) -> None:
     """Names would print as empty boxes otherwise. (Content is checked when validated.)"""
     for what, text in (("patient name", personal.patient_name), ("pharmacy", personal.pharmacy),
                        ("pharmacy phone", personal.pharmacy_phone)):
-        missing = fonts.undrawable(unicodedata.normalize("NFC", text or ""))
-        if missing:
-            shown = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:5])
-            raise LeafletError(f"{what}: the embedded font cannot draw {shown}")
+        problem = fonts.cannot_draw(text or "")
+        if problem:
+            raise LeafletError(f"{what}: {problem}")
 
 
 # --- Document and canvas -----------------------------------------------------------

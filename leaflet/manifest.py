@@ -208,10 +208,9 @@ def _text(values: dict[str, str], column: str, problems: list[str]) -> str | Non
     if any(unicodedata.category(ch).startswith("C") or ch in "\n\r\u2028\u2029" for ch in text):
         problems.append(f"{column}: contains a line break or control character")
         return None
-    missing = fonts.undrawable(text)
-    if missing:
-        shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:5])
-        problems.append(f"{column}: the embedded font cannot draw {shown}; it would print as a blank box")
+    problem = fonts.cannot_draw(text)
+    if problem:
+        problems.append(f"{column}: {problem}")
         return None
     return text
 

@@ -6,7 +6,6 @@ them all and a single build can fail with the first one.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -14,7 +13,7 @@ from typing import Any, NoReturn, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import LeafletError
-from .fonts import undrawable
+from .fonts import cannot_draw
 from .load import KeyPath, Loaded, load_yaml
 from .model import Content
 
@@ -71,10 +70,9 @@ def _unprintable(loaded: Loaded) -> list[str]:
     problems = []
     for key_path, value in walk(loaded.data):
         if isinstance(value, str):
-            missing = undrawable(unicodedata.normalize("NFC", value))
-            if missing:
-                shown = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing[:5])
-                problems.append(f"{_where(loaded, key_path)}: the embedded font cannot draw {shown}")
+            problem = cannot_draw(value)
+            if problem:
+                problems.append(f"{_where(loaded, key_path)}: {problem}")
     return problems
 
 
