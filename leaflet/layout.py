@@ -271,7 +271,7 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
     ]
     if personal.patient_name:
         story.append(Paragraph(f"Prepared for {markup(personal.patient_name)}", look.bold))
-    story.append(_key_points(leaflet, look, width))
+    story.append(_key_points(leaflet, look))
     for section in leaflet.sections:
         story.append(_heading(section.heading, look.heading, look))
         for block, next_block in zip(section.blocks, (*section.blocks[1:], None)):
@@ -280,7 +280,7 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
                 flowable.keepWithNext = 1  # a warning stays with its use, a table with its intro
             story.append(flowable)
     story.append(Spacer(0, look.gap))
-    story.append(_boxed([look.paragraph(leaflet.disclaimer, look.cell)], look, width,
+    story.append(_boxed([look.paragraph(leaflet.disclaimer, look.cell)], look,
                         border=look.text, fill=None))
     return story
 
@@ -291,27 +291,27 @@ def _block(block, look: _Look, width: float) -> Flowable:
     if isinstance(block, SubHeading):
         return look.paragraph(block.text, look.subheading)
     if isinstance(block, Warning):
-        return _warning(block, look, width)
+        return _warning(block, look)
     if isinstance(block, TableBlock):
         return _table(block, look, width)
     raise TypeError(f"no layout for {type(block).__name__}")
 
 
-def _key_points(leaflet: Leaflet, look: _Look, width: float) -> Flowable:
+def _key_points(leaflet: Leaflet, look: _Look) -> Flowable:
     cells: list[Flowable] = [look.paragraph(leaflet.key_points_heading, look.box_heading)]
     cells += [look.paragraph(point, look.bullet, BULLET) for point in leaflet.key_points]
-    box = _boxed(cells, look, width, border=look.accent, fill=look.box_fill)
+    box = _boxed(cells, look, border=look.accent, fill=look.box_fill)
     box.bookmark = leaflet.key_points_heading
     return box
 
 
-def _warning(block: Warning, look: _Look, width: float) -> Flowable:
+def _warning(block: Warning, look: _Look) -> Flowable:
     cells = [look.paragraph(block.title, look.warning_title), look.paragraph(block.text, look.cell)]
-    return _boxed(cells, look, width, border=look.warning_border, fill=look.warning_fill,
+    return _boxed(cells, look, border=look.warning_border, fill=look.warning_fill,
                   left_bar=look.style.line_width * 5)
 
 
-def _boxed(cells: list[Flowable], look: _Look, width: float, border, fill, left_bar: float = 0) -> Flowable:
+def _boxed(cells: list[Flowable], look: _Look, border, fill, left_bar: float = 0) -> Flowable:
     return _Box(cells, padding=look.style.box_padding, line_width=look.style.line_width, border=border,
                 fill=fill, left_bar=left_bar, space=look.gap)
 
