@@ -35,6 +35,7 @@ from pypdf.errors import PdfReadError
 from .errors import LeafletError
 from .model import Content
 from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, make_reader, printed, tailor
+from .layout import PAGE_NUMBER, PHARMACY_LABEL
 from .load import open_input
 from .validate import load_content
 
@@ -94,7 +95,8 @@ def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
 
 # --- Reading the PDF ---------------------------------------------------------------------
 
-_FOOTER_START = re.compile(r"^(Page \d+ of \d+|Your pharmacy:)")
+_FOOTER_START = re.compile("^(" + re.escape(PAGE_NUMBER).replace(r"\{page\}", r"\d+").replace(r"\{total\}", r"\d+")
+                           + "|" + re.escape(PHARMACY_LABEL) + ")")
 
 
 def visible_text(pdf: bytes, title: str) -> str:

@@ -41,6 +41,9 @@ from .styles import Style, TextStyle
 from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
+#: How footer lines begin; `leaflet check` finds the footer by them.
+PHARMACY_LABEL = "Your pharmacy:"
+PAGE_NUMBER = "Page {page} of {total}"
 BULLET = "\u2022"
 
 
@@ -418,9 +421,9 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
     lines = []
     if personal.pharmacy or personal.pharmacy_phone:
         who = ", ".join(markup(part) for part in (personal.pharmacy, personal.pharmacy_phone) if part)
-        lines.append(look.paragraph(f"Your pharmacy: {who}", look.footer, escaped=True))
+        lines.append(look.paragraph(f"{PHARMACY_LABEL} {who}", look.footer, escaped=True))
     lines.append(look.paragraph(
-        f"<b>Page {page} of {total}</b>. {markup(leaflet.source_line)} "
+        f"<b>{PAGE_NUMBER.format(page=page, total=total)}</b>. {markup(leaflet.source_line)} "
         f"Last updated {markup(leaflet.last_updated)}.",
         look.footer,
         escaped=True,
