@@ -19,7 +19,6 @@ Row numbers are spreadsheet row numbers: the header is row 1, the first leaflet 
 from __future__ import annotations
 
 import csv
-import glob
 import hashlib
 import json
 import math
@@ -46,7 +45,7 @@ from .check import check_pdf
 from .errors import LeafletError
 from .manifest import check_row, forget_loaded, loaded_content, loaded_style, output_name, read_rows
 from .merge import MERGE_CREATOR, merge
-from .write import AtomicFile, target_of_temporary, write_atomic
+from .write import AtomicFile, remove_temporaries, target_of_temporary, write_atomic
 
 STATE_DIR = ".leaflet-state"
 CHUNK = 8  # rows per task sent to a worker: big enough to hide the hand-over, small enough to stop fast
@@ -601,8 +600,7 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
     _remove_leftovers(options.out_dir, plan, shard)
     for path in (merge_path, report_path):  # a killed run's half-written printer file or report
         if path is not None:
-            for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
-                leftover.unlink(missing_ok=True)
+            remove_temporaries(path)
     if shard is not None:
         print(f"leaflet batch: shard {shard.label()}: {plan.rows} row(s) of {manifest}", file=err, flush=True)
     try:

@@ -8,6 +8,7 @@ use the same `AtomicFile`.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import tempfile
@@ -24,6 +25,13 @@ def target_of_temporary(name: str) -> str | None:
     """The target a leftover temporary file (from a killed run) was for, if name is one."""
     match = _TEMPORARY.match(name)
     return match["target"] if match else None
+
+
+def remove_temporaries(path: Path) -> None:
+    """Delete what a killed run left while writing path (its `.part` files)."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        if target_of_temporary(leftover.name) == path.name:
+            leftover.unlink(missing_ok=True)
 
 
 class AtomicFile:
