@@ -254,5 +254,41 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
                f"({safety} safety lines), and none meant for other readers")
 
 
+@cli.command(name="serve")
+@click.option("--content-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of content files to offer [default: the shipped content/].")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback needs --token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", "-w", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes, each with its own render thread [default: the number of cores].")
+@click.option("--token", envvar="LEAFLET_TOKEN", metavar="TOKEN",
+              help="Access token (or LEAFLET_TOKEN): the API needs 'Authorization: Bearer TOKEN', the page "
+                   "asks for it once. Required for any --host but loopback.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
+              help="Longest time one request may take.")
+def serve_command(content_dir: Path | None, host: str, port: int, workers: int | None, token: str | None,
+                  timeout: float) -> None:
+    """Serve the clinic's page and the HTTP API (Ctrl-C stops).
+
+    \b
+    The page: choose the medicine and patient, see the pages, download or print the PDF.
+    The API: POST /api/leaflets (JSON, the manifest's columns) returns the PDF;
+    GET /api/medicines, /healthz, /openapi.json.
+
+    \b
+    Examples:
+      leaflet serve                       # http://127.0.0.1:8000/
+      leaflet serve --port 8080 --workers 2
+      LEAFLET_TOKEN=... leaflet serve --host 0.0.0.0
+    """
+    from .batch import default_jobs
+    from .serve.library import shipped_content_dir
+    from .serve.server import Settings, run
+
+    settings = Settings(content_dir=content_dir or shipped_content_dir(), token=token or None, timeout=timeout)
+    run(host, port, workers or default_jobs(), settings)
+
+
 def main() -> None:
     cli(prog_name="leaflet")

@@ -1,0 +1,192 @@
+"""The fields of one leaflet request, made from the batch manifest's columns.
+
+The page's form, the JSON API and its OpenAPI description are all made from `fields()`,
+and a request is checked by the batch's own `manifest.check_row`, so the server says
+exactly what `leaflet batch` says about the same values. A column added to
+`manifest.COLUMNS` appears in the form, the API and the OpenAPI description at once, as a
+plain text field; an entry in DESCRIBED gives it a better label, a hint or a list of
+choices.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import manifest
+from ..build import Request
+from ..layout import PAGE_SIZES
+from ..styles import available_styles
+from ..tailor import AUDIENCES
+
+if TYPE_CHECKING:
+    from .library import Library
+
+Choices = Callable[["Library"], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input: its manifest column (the API's JSON key) and how the form shows it."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text, number or choice
+    hint: str = ""
+    #: The browser's autofill; "off" for health information, so no browser keeps it.
+    autocomplete: str = "off"
+    choices: Choices | None = None
+    #: A number's unit, for the OpenAPI description.
+    unit: str = ""
+    #: The section of the form it belongs to.
+    group: str = "patient"
+    required: bool = False
+
+
+def _medicines(library: Library) -> list[tuple[str, str]]:
+    return [(medicine.id, medicine.title) for medicine in library.medicines.values()]
+
+
+def _audiences(_library: Library) -> list[tuple[str, str]]:
+    return [("", "Follow the patient's age")] + [(a.name, f"{a.name.capitalize()}: {a.label[4:]}")
+                                                 for a in AUDIENCES.values()]
+
+
+def _styles(_library: Library) -> list[tuple[str, str]]:
+    labels = {"standard": "Standard", "large-print": "Large print (18 pt)", "ink-saver": "Ink saver (black only)"}
+    return [(name, labels.get(name, name.replace("-", " ").capitalize())) for name in _style_names()]
+
+
+def _page_sizes(_library: Library) -> list[tuple[str, str]]:
+    labels = {"a4": "A4", "letter": "US Letter"}
+    return [(name, labels.get(name, name.upper())) for name in PAGE_SIZES]
+
+
+def _style_names() -> list[str]:
+    names = available_styles()
+    return sorted(names, key=lambda name: (name != "standard", name))  # the default first
+
+
+MEDICINE = Field("medicine", "Medicine", "choice", choices=_medicines, required=True,
+                 hint="Every content file the server found.")
+
+#: How the form shows the manifest's columns, in the order it shows them.
+DESCRIBED: dict[str, Field] = {field.name: field for field in (
+    Field("patient_age", "Patient's age", "number", unit="years",
+          hint="In years; 0.75 is nine months. The audience follows from it."),
+    Field("audience", "Audience", "choice", choices=_audiences,
+          hint="Who reads the leaflet. Leave it to follow the age, or choose one."),
+    Field("patient_weight", "Patient's weight", "number", unit="kg", hint="In kg, such as 16 or 16.5. Optional."),
+    Field("patient_name", "Patient's name", hint="Printed under the title as \u201cPrepared for \u2026\u201d. Optional."),
+    Field("style", "Print style", "choice", choices=_styles, group="print"),
+    Field("page_size", "Paper size", "choice", choices=_page_sizes, group="print"),
+    Field("pharmacy", "Pharmacy", hint="Printed in every page's footer. Optional.", autocomplete="organization",
+          group="pharmacy"),
+    Field("pharmacy_phone", "Pharmacy phone", hint="Optional.", autocomplete="tel", group="pharmacy"),
+)}
+
+#: Manifest columns that make no sense for one leaflet over HTTP.
+NOT_OVER_HTTP = ("content", "output")
+
+
+def fields() -> tuple[Field, ...]:
+    """MEDICINE, then every manifest column the server takes: described ones first, in order."""
+    columns = [name for name in manifest.COLUMNS if name not in NOT_OVER_HTTP]
+    described = [DESCRIBED[name] for name in DESCRIBED if name in columns]
+    others = [Field(name, name.replace("_", " ").capitalize()) for name in columns if name not in DESCRIBED]
+    return (MEDICINE, *described, *others)
+
+
+def field_names() -> tuple[str, ...]:
+    return tuple(field.name for field in fields())
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, in the CLI's words, and the field it is about (None: the whole request)."""
+
+    field: str | None
+    message: str
+
+
+_LEADING_NAME = re.compile(r"^([a-z_]+)[ :]")
+
+
+def _field_of(message: str, names: tuple[str, ...]) -> str | None:
+    match = _LEADING_NAME.match(message)
+    if match is None:
+        return None
+    name = "medicine" if match.group(1) == "content" else match.group(1)
+    return name if name in names else None
+
+
+def _audience_for_age(text: str) -> str | None:
+    """The audience whose ages hold this age; an impossible age gets the nearest, so the
+    pipeline's own message about the age is the one shown."""
+    try:
+        age = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    if not math.isfinite(age):
+        return None
+    for audience in AUDIENCES.values():
+        if audience.min_age <= age < audience.max_age:
+            return audience.name
+    return "caregiver" if age < 0 else "adult"
+
+
+def to_request(data: Mapping[str, Any], library: Library) -> tuple[Request | None, list[Problem]]:
+    """Check one request as `leaflet batch` checks a manifest row.
+
+    `data` holds field names and values (strings, numbers or null). Returns the Request,
+    or None and every problem found.
+    """
+    names = field_names()
+    problems: list[Problem] = []
+    unknown = sorted(key for key in data if key not in names)
+    if unknown:
+        problems.append(Problem(None, f"unknown field{'s' if len(unknown) > 1 else ''} "
+                                      f"{', '.join(map(repr, unknown))} (fields are: {', '.join(names)})"))
+    values: dict[str, str] = {}
+    for name in names:
+        value = data.get(name)
+        if value is None:
+            values[name] = ""
+        elif isinstance(value, str):
+            values[name] = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            values[name] = repr(value) if isinstance(value, float) else str(value)
+        else:
+            problems.append(Problem(name, f"{name}: give a string or a number, not {type(value).__name__}"))
+            values[name] = ""
+
+    medicine_id = values.pop("medicine").strip()
+    medicine = library.medicines.get(medicine_id)
+    choices = ", ".join(library.medicines)
+    if not medicine_id:
+        problems.append(Problem("medicine", f"medicine: empty (choose from: {choices})"))
+    elif medicine is None:
+        problems.append(Problem("medicine", f"medicine {medicine_id!r}: unknown (choose from: {choices})"))
+    style = values.get("style", "").strip().lower()
+    if style and style not in available_styles():  # names only: no paths on the server's disk
+        problems.append(Problem("style", f"style {style!r}: unknown (choose from: {', '.join(_style_names())})"))
+        values["style"] = ""
+    if not values.get("audience", "").strip() and values.get("patient_age", "").strip():
+        values["audience"] = _audience_for_age(values["patient_age"]) or ""
+
+    found: list[str] = []
+    values["content"] = str(medicine.path) if medicine else ""
+    request = manifest.check_row(2, values, library.content_dir, found)
+    if medicine is None:  # already said, in the API's own terms
+        found = [message for message in found if not message.startswith("content:")]
+    problems += [Problem(_field_of(message, names), message) for message in found]
+    return (request if not problems else None), problems
+
+
+def download_name(library: Library, request: Request) -> str:
+    """The PDF's file name: medicine and audience only, never the patient's name."""
+    return f"{Path(request.content).stem}-{request.audience}.pdf"
