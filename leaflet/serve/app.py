@@ -243,7 +243,8 @@ def create_app(settings: Settings, library: Library | None = None,
 
     def form_page(request: HttpRequest, status: int = 200, values: dict[str, str] | None = None,
                   problems: list[request_fields.Problem] | None = None, **context: Any) -> HTMLResponse:
-        problems = problems or []
+        order = {None: -1, **{f.name: index for index, f in enumerate(form_fields)}}
+        problems = sorted(problems or [], key=lambda p: order.get(p.field, len(order)))  # as the form reads
         by_field: dict[str, list[str]] = {}
         for each in problems:
             by_field.setdefault(each.field or "", []).append(each.message)
@@ -251,7 +252,9 @@ def create_app(settings: Settings, library: Library | None = None,
         if len(library.medicines) == 1:
             defaults["medicine"] = next(iter(library.medicines))
         context = {"rendered": None, "medicine": None, "audience": None, "images": [], **context}
+        first_error = next((p.field for p in problems if p.field), None)
         return page(request, "page.html", status, values={**defaults, **(values or {})}, problems=problems,
+                    first_error=first_error,
                     errors=by_field, choices={f.name: f.choices(library) for f in form_fields if f.choices},
                     **context)
 

@@ -71,8 +71,7 @@ def _style_names() -> list[str]:
     return sorted(names, key=lambda name: (name != "standard", name))  # the default first
 
 
-MEDICINE = Field("medicine", "Medicine", "choice", choices=_medicines, required=True,
-                 hint="Every content file the server found.")
+MEDICINE = Field("medicine", "Medicine", "choice", choices=_medicines, required=True)
 
 #: How the form shows the manifest's columns, in the order it shows them.
 DESCRIBED: dict[str, Field] = {field.name: field for field in (
