@@ -260,15 +260,18 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback needs --token.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--workers", "-w", type=click.IntRange(min=1), metavar="N",
-              help="Worker processes, each with its own render thread [default: the number of cores].")
+@click.option("--workers", "-w", type=click.IntRange(min=0), metavar="N",
+              help="Render processes, sharing one queue [default: the number of cores]; 0 renders in the "
+                   "server's own process.")
 @click.option("--token", envvar="LEAFLET_TOKEN", metavar="TOKEN",
               help="Access token (or LEAFLET_TOKEN): the API needs 'Authorization: Bearer TOKEN', the page "
                    "asks for it once. Required for any --host but loopback.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
               help="Longest time one request may take.")
+@click.option("--queue", type=click.IntRange(min=1), default=16, show_default=True, metavar="N",
+              help="Leaflets the server holds at once, rendering or waiting; more are answered 503 at once.")
 def serve_command(content_dir: Path | None, host: str, port: int, workers: int | None, token: str | None,
-                  timeout: float) -> None:
+                  timeout: float, queue: int) -> None:
     """Serve the clinic's page and the HTTP API (Ctrl-C stops).
 
     \b
@@ -286,8 +289,9 @@ def serve_command(content_dir: Path | None, host: str, port: int, workers: int |
     from .serve.library import shipped_content_dir
     from .serve.server import Settings, run
 
-    settings = Settings(content_dir=content_dir or shipped_content_dir(), token=token or None, timeout=timeout)
-    run(host, port, workers or default_jobs(), settings)
+    settings = Settings(content_dir=content_dir or shipped_content_dir(), token=token or None, timeout=timeout,
+                        capacity=queue, workers=default_jobs() if workers is None else workers)
+    run(host, port, settings)
 
 
 def main() -> None:

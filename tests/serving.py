@@ -55,6 +55,18 @@ class Server:
             self.log.flush()
         return self.log_path.read_text(errors="replace")
 
+    def children(self) -> list[int]:
+        """The server's child processes (its render workers), from /proc."""
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+        return found
+
     def stop(self, signum: int, within: float = 20) -> int:
         started = time.monotonic()
         self.process.send_signal(signum)

@@ -34,7 +34,7 @@ from .. import __version__
 from ..build import Request
 from ..layout import Rendered
 from . import fields as request_fields
-from .library import Busy, Library, RenderPool, previews, render
+from .library import Busy, Library, RenderPool, previews, render, render_processes, render_thread
 from .openapi import openapi
 
 log = logging.getLogger("leaflet.serve")
@@ -51,8 +51,10 @@ class Settings:
     content_dir: Path
     #: Required when listening on anything but loopback (checked by server.run).
     token: str | None = None
-    #: Requests in one worker's render pool at once, running or waiting; more get 503.
-    capacity: int = 4
+    #: Render processes; 0 renders in a thread of the server's own process.
+    workers: int = 0
+    #: Requests in the render pool at once, rendering or waiting; more get 503.
+    capacity: int = 16
     #: Seconds a request may take, from its first byte to its answer.
     timeout: float = 10.0
     #: Bytes a request body may have.
@@ -220,13 +222,18 @@ def _set_cookie(response: Response, request: HttpRequest, name: str, value: str)
 
 def create_app(settings: Settings, library: Library | None = None,
                render_work: Callable[[Request, bool], tuple[Rendered, list[bytes]]] | None = None) -> Guard:
-    """The ASGI application for one worker process: content, styles and fonts are loaded
-    here, once. `render_work` replaces the render (tests use it to make a slow one)."""
+    """The ASGI application. It checks requests against its own Library; the render
+    workers load content, styles and fonts once each. `render_work` replaces the render
+    (tests use it to make a slow one)."""
     library = library or Library(settings.content_dir)
-    if settings.warm_up:
-        library.warm_up()
-    pool = RenderPool(settings.capacity)
-    work = render_work or _render_work
+    if settings.workers:
+        pool = RenderPool(settings.capacity, render_processes(settings.workers, settings.content_dir,
+                                                              settings.warm_up))
+    else:
+        if settings.warm_up:
+            library.warm_up()
+        pool = RenderPool(settings.capacity, render_thread)
+    work = render_work or render_work_default
     templates = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                                    autoescape=True, undefined=jinja2.StrictUndefined)
     form_fields = request_fields.fields()
@@ -391,25 +398,32 @@ def create_app(settings: Settings, library: Library | None = None,
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         exception_handlers={404: not_found, 405: not_allowed, _TooLarge: too_large, 500: failed},
-        lifespan=_lifespan(pool),
+        lifespan=_lifespan(pool, settings.workers),
     )
     app.state.pool = pool
     app.state.library = library
     return Guard(app, settings)
 
 
-def _lifespan(pool: RenderPool):
+def _lifespan(pool: RenderPool, workers: int):
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
     async def lifespan(_app):
+        # start every render process now (each loads and warms up), not on the first requests
+        await asyncio.gather(*(pool.run(_ready) for _ in range(min(workers, pool.capacity))))
         yield
         pool.close()  # renders in hand finish; none start after a stop
 
     return lifespan
 
 
-def _render_work(request: Request, with_previews: bool) -> tuple[Rendered, list[bytes]]:
+def _ready() -> bool:
+    return True
+
+
+def render_work_default(request: Request, with_previews: bool) -> tuple[Rendered, list[bytes]]:
+    """What a render worker does for one request: the PDF, and the page's pictures of it."""
     rendered = render(request)
     return rendered, (previews(rendered.pdf) if with_previews else [])
 

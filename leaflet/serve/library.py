@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import signal
+import sys
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -135,21 +138,58 @@ def previews(pdf: bytes, scale: float = 1.25) -> list[bytes]:
 
 
 class Busy(Exception):
-    """Every render slot of this worker is taken: answer 503 at once, never queue more."""
+    """Every render slot is taken: answer 503 at once, never queue more."""
+
+
+def _worker_start(content_dir: str, warm_up: bool) -> None:
+    """In each render process: load content, styles and fonts once, and leave stopping to
+    the server (Ctrl-C and SIGTERM reach the whole process group; the server lets the
+    renders in hand finish, then shuts the pool down)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:  # if the server is killed outright, the kernel ends its render processes too
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    library = Library(Path(content_dir))
+    if warm_up:
+        library.warm_up()
+
+
+def render_processes(workers: int, content_dir: Path, warm_up: bool = True) -> Callable[[], Executor]:
+    """Makes the pool of `workers` render processes (spawned: nothing of the server's
+    threads or sockets is copied into them)."""
+    import multiprocessing
+
+    def make() -> Executor:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_start, initargs=(str(content_dir), warm_up))
+
+    return make
+
+
+def render_thread() -> Executor:
+    """One render thread in the server's own process (--workers 0, and the tests)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="leaflet-render")
 
 
 class RenderPool:
-    """One render thread per worker process, and at most `capacity` requests in it
-    (running or waiting). A request past that is refused with Busy rather than queued.
+    """The render workers, and at most `capacity` requests in them at once (rendering or
+    waiting). A request past that is refused with Busy rather than queued.
 
     A request that gives up (its timeout) keeps its slot until its render really ends,
-    so a stuck render cannot let unbounded work pile up behind it.
+    so a stuck render cannot let unbounded work pile up behind it. A pool broken by a
+    worker that died (killed, out of memory) is replaced, and its requests get Busy.
     """
 
-    def __init__(self, capacity: int = 4) -> None:
+    def __init__(self, capacity: int, make_executor: Callable[[], Executor]) -> None:
         self.capacity = capacity
         self.in_flight = 0
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leaflet-render")
+        self._make_executor = make_executor
+        self._executor = make_executor()
         self._lock = threading.Lock()
 
     async def run(self, work: Callable[..., Any], *args: Any) -> Any:
@@ -157,13 +197,28 @@ class RenderPool:
             if self.in_flight >= self.capacity:
                 raise Busy()
             self.in_flight += 1
+        executor = self._executor
         try:
-            future: Future = self._executor.submit(work, *args)
-        except BaseException:
+            future: Future = executor.submit(work, *args)
+        except BaseException as error:
             self._release(None)
+            if isinstance(error, BrokenExecutor):
+                self._replace(executor)
+                raise Busy() from None
             raise
         future.add_done_callback(self._release)
-        return await asyncio.wrap_future(future)
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenExecutor:
+            self._replace(executor)
+            raise Busy() from None
+
+    def _replace(self, broken: Executor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                log.error("leaflet serve: a render worker died; starting a new pool")
+                self._executor = self._make_executor()
+        broken.shutdown(wait=False, cancel_futures=True)
 
     def _release(self, _future: Future | None) -> None:
         with self._lock:

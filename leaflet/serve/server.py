@@ -1,9 +1,10 @@
 """Starting the server: safe defaults checked before anything listens, then uvicorn.
 
-uvicorn runs `--workers` processes; each builds its own application (`from_environment`)
-and so loads content, styles and fonts once. uvicorn stops cleanly on Ctrl-C and
-SIGTERM: it stops accepting, lets requests in hand finish, then each worker's render
-pool is shut down.
+One uvicorn process answers HTTP and checks requests; `--workers` render processes
+(each loading content, styles and fonts once) share one bounded queue, so the load is
+balanced and an overload is refused in one place. uvicorn stops cleanly on Ctrl-C and
+SIGTERM: it stops accepting, lets requests in hand finish, then the render pool is shut
+down (its processes ignore both signals and wait for that).
 """
 
 from __future__ import annotations
@@ -11,14 +12,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import ipaddress
-import json
-import os
 from pathlib import Path
 
 from ..errors import LeafletError
-from .app import Guard, Settings, create_app
+from .app import Settings, create_app
 
-SETTINGS_VARIABLE = "LEAFLET_SERVE_SETTINGS"
 MIN_TOKEN = 16
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
@@ -42,14 +40,6 @@ def check_access(host: str, token: str | None) -> None:
                            "in the environment); without one, anyone on the network could use it")
 
 
-def from_environment() -> Guard:
-    """uvicorn's application factory, run once in each worker process."""
-    raw = json.loads(os.environ[SETTINGS_VARIABLE])
-    raw["content_dir"] = Path(raw["content_dir"])
-    raw["allowed_hosts"] = tuple(raw["allowed_hosts"])
-    return create_app(Settings(**raw))
-
-
 def log_config() -> dict:
     """uvicorn's logging, plus this package's access and error lines."""
     from uvicorn.config import LOGGING_CONFIG
@@ -59,15 +49,12 @@ def log_config() -> dict:
     return config
 
 
-def run(host: str, port: int, workers: int, settings: Settings) -> None:
+def run(host: str, port: int, settings: Settings) -> None:
     import uvicorn
 
     check_access(host, settings.token)
     if is_loopback(host):
         settings = dataclasses.replace(settings, allowed_hosts=LOOPBACK_HOSTS)
-    create_app(dataclasses.replace(settings, warm_up=False))  # bad content or options: fail here, once
-    os.environ[SETTINGS_VARIABLE] = json.dumps({**dataclasses.asdict(settings),
-                                                "content_dir": str(settings.content_dir)})
-    uvicorn.run("leaflet.serve.server:from_environment", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_config=log_config(), server_header=False,
+    app = create_app(settings)  # bad content or options fail here, before anything listens
+    uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config(), server_header=False,
                 timeout_graceful_shutdown=max(1, int(settings.timeout) + 1))
