@@ -11,8 +11,9 @@ stops by itself after its duration. Runs:
 
 1. one client, one request at a time: the latency of one leaflet;
 2. `--clients` concurrent clients (default 20) for `--duration` seconds;
-3. `--overload` concurrent clients (default 200) with the default queue: above saturation,
-   where the answer should be 503 + Retry-After, not timeouts;
+3. `--overload` concurrent clients (default 200) with the default queue (32): above
+   saturation, where the answer should be 503 + Retry-After, not timeouts; a client told
+   503 waits Retry-After, as a well-behaved client does;
 4. `leaflet batch --jobs N` on as many rows, for the throughput to compare with.
 
 Printed per run: requests/s (200s only), p50/p95/p99 latency of the 200s, the count of
@@ -89,6 +90,7 @@ class Memory:
 async def load(url: str, requests: list[dict], clients: int, duration: float, timeout: float) -> dict:
     """`clients` loops, each sending one request after another until `duration` is up."""
     latencies: list[float] = []
+    refused: list[float] = []  # how long a 503 took to come back
     outcomes: collections.Counter = collections.Counter()
     deadline = time.perf_counter() + duration
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -115,11 +117,16 @@ async def load(url: str, requests: list[dict], clients: int, duration: float, ti
                     outcomes["200"] += 1
                 else:
                     outcomes[str(response.status_code)] += 1
+                    if response.status_code == 503 and "retry-after" in response.headers:
+                        refused.append(elapsed)
+                        # as a well-behaved client does: wait as told (never past the run's end)
+                        await asyncio.sleep(min(float(response.headers["retry-after"]),
+                                                max(0.0, deadline - time.perf_counter())))
 
         started = time.perf_counter()
         await asyncio.gather(*(one_client(offset) for offset in range(clients)))
         wall = time.perf_counter() - started
-    return {"wall": wall, "latencies": latencies, "outcomes": outcomes}
+    return {"wall": wall, "latencies": latencies, "outcomes": outcomes, "refused": refused}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -137,6 +144,10 @@ def report(label: str, result: dict, memory: Memory) -> None:
     print(f"    {len(latencies) / result['wall']:7.1f} leaflets/s ({len(latencies)} in {result['wall']:.1f} s); "
           f"latency p50 {percentile(ms, .5):6.1f} ms, p95 {percentile(ms, .95):6.1f} ms, "
           f"p99 {percentile(ms, .99):6.1f} ms" + (f", mean {statistics.fmean(ms):.1f} ms" if ms else ""))
+    if result["refused"]:
+        refused = [value * 1000 for value in result["refused"]]
+        print(f"    503s came back in p50 {percentile(refused, .5):.1f} ms, p99 {percentile(refused, .99):.1f} ms "
+              "(each client then waited Retry-After)")
     print(f"    not 200: {others or 'none'}; server peak RSS {memory.one / 1024:.0f} MiB per process, "
           f"{memory.all / 1024:.0f} MiB all processes")
 

@@ -268,7 +268,7 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
                    "asks for it once. Required for any --host but loopback.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, metavar="SECONDS",
               help="Longest time one request may take.")
-@click.option("--queue", type=click.IntRange(min=1), default=16, show_default=True, metavar="N",
+@click.option("--queue", type=click.IntRange(min=1), default=32, show_default=True, metavar="N",
               help="Leaflets the server holds at once, rendering or waiting; more are answered 503 at once.")
 def serve_command(content_dir: Path | None, host: str, port: int, workers: int | None, token: str | None,
                   timeout: float, queue: int) -> None:

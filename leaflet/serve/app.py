@@ -54,7 +54,7 @@ class Settings:
     #: Render processes; 0 renders in a thread of the server's own process.
     workers: int = 0
     #: Requests in the render pool at once, rendering or waiting; more get 503.
-    capacity: int = 16
+    capacity: int = 32
     #: Seconds a request may take, from its first byte to its answer.
     timeout: float = 10.0
     #: Bytes a request body may have.
@@ -338,6 +338,8 @@ def create_app(settings: Settings, library: Library | None = None,
             return problem(403, "cross-site requests are refused")
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return problem(415, "send the request as JSON (Content-Type: application/json)")
+        if pool.full:  # refuse before reading and checking the body: an overload costs little
+            return problem(503, BUSY_MESSAGE, _busy_headers())
         try:
             data = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError) as error:

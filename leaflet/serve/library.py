@@ -192,6 +192,10 @@ class RenderPool:
         self._executor = make_executor()
         self._lock = threading.Lock()
 
+    @property
+    def full(self) -> bool:
+        return self.in_flight >= self.capacity
+
     async def run(self, work: Callable[..., Any], *args: Any) -> Any:
         with self._lock:
             if self.in_flight >= self.capacity:
