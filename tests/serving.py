@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from conftest import ROOT
+from conftest import DUPIXENT, ROOT
+from leaflet import manifest
 
 LEAFLET = [sys.executable, "-c", "from leaflet.cli import main; main()"]
 SECRET_NAME = "Zoë Quillfeather"
@@ -81,3 +82,11 @@ class Server:
             self.process.wait()
         if not self.log.closed:
             self.log.close()
+
+
+def batch_words(**values: str) -> list[str]:
+    """What `leaflet batch` says about a manifest row with these values (Dupixent): the
+    server must say the same, word for word."""
+    problems: list[str] = []
+    manifest.check_row(2, {"content": str(DUPIXENT), **values}, ROOT, problems)
+    return problems

@@ -10,6 +10,7 @@ import asyncio
 import csv
 import json
 import re
+from markupsafe import escape as html_escape
 import threading
 import time
 import warnings
@@ -27,6 +28,7 @@ from leaflet.serve import fields as request_fields
 from leaflet.serve.app import Settings, create_app
 from leaflet.serve.library import Library, previews, render
 from leaflet.serve.server import check_access
+from serving import batch_words
 
 with warnings.catch_warnings():  # Starlette 1.x would rather have httpx2, which is not needed here
     warnings.simplefilter("ignore")
@@ -117,9 +119,11 @@ def test_the_audience_follows_the_age_unless_given(client):
     assert "For parents and caregivers of children under 12" in pdf_text(child.content)
     chosen = api(client, {"medicine": "dupixent", "patient_age": 15, "audience": "adult"})
     assert chosen.status_code == 422
-    assert chosen.json()["detail"] == "patient_age 15: outside the adult audience (ages 18 and over)"
+    assert chosen.json()["detail"] == "; ".join(batch_words(audience="adult", patient_age="15"))
+    assert "outside the adult audience" in chosen.json()["detail"]
     impossible = api(client, {"medicine": "dupixent", "patient_age": 200})
-    assert impossible.json()["detail"] == "patient_age 200: not a possible age in years"
+    assert impossible.json()["detail"] == "; ".join(batch_words(audience="adult", patient_age="200"))
+    assert "not a possible age" in impossible.json()["detail"]
     nobody = api(client, {"medicine": "dupixent"})
     assert nobody.json()["detail"] == "audience: empty (choose from: caregiver, adolescent, adult)"
 
@@ -223,11 +227,12 @@ def test_form_errors_stand_beside_their_field(client):
     assert "<title>Error: " in html
     assert 'role="alert"' in html
     error = re.search(r'<p class="error" id="field-patient_age-error">(.*?)</p>', html).group(1)
-    assert "patient_age &#39;abc&#39;: not a number" in error
+    words = batch_words(audience="caregiver", patient_age="abc", patient_name="王")
+    assert str(html_escape(words[0])) in error and "not a number" in error
     age_input = re.search(r'<input id="field-patient_age"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in age_input and "field-patient_age-error" in age_input and "autofocus" in age_input
     name_error = re.search(r'<p class="error" id="field-patient_name-error">(.*?)</p>', html).group(1)
-    assert "cannot draw &#39;王&#39; (U+738B)" in name_error
+    assert str(html_escape(words[1])) in name_error and "U+738B" in name_error
     assert 'value="abc"' in html  # the nurse's input is kept
 
 
