@@ -15,6 +15,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -176,11 +177,37 @@ def test_medicines_health_and_openapi(client):
 
 
 def test_a_new_manifest_column_reaches_the_form_and_the_api(monkeypatch, library):
-    monkeypatch.setattr(manifest, "COLUMNS", (*manifest.COLUMNS, "directions"))
-    assert request_fields.fields()[-1].name == "directions"
+    monkeypatch.setattr(manifest, "COLUMNS", (*manifest.COLUMNS, "refill_date"))
+    assert request_fields.fields()[-1] == request_fields.Field("refill_date", "Refill date")
     with TestClient(create_app(Settings(CONTENT, warm_up=False), library=library)) as fresh:
-        assert 'name="directions"' in fresh.get("/").text
-        assert "directions" in fresh.get("/openapi.json").json()["components"]["schemas"]["LeafletRequest"]["properties"]
+        assert '<label for="field-refill_date">Refill date</label>' in fresh.get("/").text
+        assert "refill_date" in fresh.get("/openapi.json").json()["components"]["schemas"]["LeafletRequest"]["properties"]
+
+
+def test_ticked_uses_and_directions_reach_the_row_check(monkeypatch, library):
+    """The manifest's `uses` ("a;b") and `directions` columns: ticks per medicine and a text area."""
+    monkeypatch.setattr(manifest, "COLUMNS", (*manifest.COLUMNS, "uses", "directions"))
+    seen = []
+    real_check_row = manifest.check_row
+    monkeypatch.setattr(manifest, "check_row", lambda row, values, base, problems: (
+        seen.append(dict(values)), real_check_row(row, values, base, problems))[1])
+    with TestClient(create_app(Settings(CONTENT, warm_up=False), library=library)) as fresh:
+        page = fresh.get("/").text
+        assert re.search(r'<input type="checkbox" id="field-uses-dupixent-asthma" name="uses:dupixent" value="asthma">'
+                         r'\s*<label for="field-uses-dupixent-asthma">Asthma</label>', page)
+        assert '<textarea id="field-directions" name="directions"' in page
+        form = [("csrf_token", fresh.cookies["leaflet_csrf"]), ("medicine", "dupixent"), ("patient_age", "40"),
+                ("uses:dupixent", "asthma"), ("uses:dupixent", "eczema"), ("uses:other", "ignored"),
+                ("directions", "One injection\nevery 2 weeks"), ("style", "standard"), ("page_size", "a4")]
+        shown = fresh.post("/", content=urlencode(form), headers={"content-type": "application/x-www-form-urlencoded"})
+        assert shown.status_code == 200
+        assert seen[-1]["uses"] == "asthma;eczema" and seen[-1]["directions"] == "One injection\nevery 2 weeks"
+        assert len(re.findall(r'<input type="checkbox"[^>]* checked>', shown.text)) == 2  # kept ticked
+        assert 'name="uses" value="asthma;eczema"' in shown.text  # carried to Download and Print
+        assert fresh.post("/api/leaflets", json={"medicine": "dupixent", "patient_age": 40,
+                                                 "uses": ["asthma", "eczema"]}).status_code == 200
+        assert seen[-1]["uses"] == "asthma;eczema"
+        assert "@supports selector(:has(a))" in fresh.get("/medicines.css").text
 
 
 # --- The form's server side ----------------------------------------------------------------

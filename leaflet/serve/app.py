@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -201,7 +202,8 @@ async def _form(request: HttpRequest) -> dict[str, str] | None:
         return None
     body = await request.body()
     try:
-        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=100))
+        return request_fields.from_form(parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                                                  max_num_fields=500))
     except (UnicodeDecodeError, ValueError):
         return None
 
@@ -260,8 +262,10 @@ def create_app(settings: Settings, library: Library | None = None,
             defaults["medicine"] = next(iter(library.medicines))
         context = {"rendered": None, "medicine": None, "audience": None, "images": [], **context}
         first_error = next((p.field for p in problems if p.field), None)
-        return page(request, "page.html", status, values={**defaults, **(values or {})}, problems=problems,
-                    first_error=first_error,
+        values = {**defaults, **(values or {})}
+        ticked = {part for part in re.split(r"[;,\s]+", values.get("uses", "")) if part}
+        return page(request, "page.html", status, values=values, problems=problems, ticked=ticked,
+                    uses=request_fields.uses_by_medicine(library), first_error=first_error,
                     errors=by_field, choices={f.name: f.choices(library) for f in form_fields if f.choices},
                     **context)
 
@@ -369,6 +373,11 @@ def create_app(settings: Settings, library: Library | None = None,
                              "rendering": pool.in_flight, "capacity": pool.capacity},
                             200 if healthy else 503)
 
+    uses_css = _uses_css(library)
+
+    async def medicines_css(request: HttpRequest) -> Response:
+        return Response(uses_css, media_type="text/css")
+
     async def openapi_json(request: HttpRequest) -> Response:
         return JSONResponse(spec)
 
@@ -397,6 +406,7 @@ def create_app(settings: Settings, library: Library | None = None,
             Route("/api/medicines", api_medicines, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi_json, methods=["GET"]),
+            Route("/medicines.css", medicines_css, methods=["GET"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         exception_handlers={404: not_found, 405: not_allowed, _TooLarge: too_large, 500: failed},
@@ -418,6 +428,14 @@ def _lifespan(pool: RenderPool, workers: int):
         pool.close()  # renders in hand finish; none start after a stop
 
     return lifespan
+
+
+def _uses_css(library: Library) -> str:
+    """Shows only the chosen medicine's boxes of uses, with no script: CSS `:has()`. A
+    browser without it shows every medicine's boxes, and only the chosen one's count."""
+    rules = [f'  form:has(#field-medicine option[value="{id}"]:checked) .uses[data-medicine="{id}"] '
+             "{ display: block; }" for id in library.medicines if re.fullmatch(r"[A-Za-z0-9_-]+", id)]
+    return "@supports selector(:has(a)) {\n  .uses { display: none; }\n" + "\n".join(rules) + "\n}\n"
 
 
 def _ready() -> bool:

@@ -35,7 +35,7 @@ class Field:
 
     name: str
     label: str
-    kind: str = "text"  # text, number or choice
+    kind: str = "text"  # text, long (several lines), number, choice, or uses (ticks per medicine)
     hint: str = ""
     #: The browser's autofill; "off" for health information, so no browser keeps it.
     autocomplete: str = "off"
@@ -81,6 +81,10 @@ DESCRIBED: dict[str, Field] = {field.name: field for field in (
           hint="Who reads the leaflet. Leave it to follow the age, or choose one."),
     Field("patient_weight", "Patient's weight", "number", unit="kg", hint="In kg, such as 16 or 16.5. Optional."),
     Field("patient_name", "Patient's name", hint="Printed under the title as \u201cPrepared for \u2026\u201d. Optional."),
+    Field("uses", "Conditions prescribed for", "uses",
+          hint="Tick what it is prescribed for. Leave them all empty for every use that fits the patient."),
+    Field("directions", "Directions", "long",
+          hint="As on the prescription, such as \u201cOne injection every 2 weeks\u201d. Printed on page 1. Optional."),
     Field("style", "Print style", "choice", choices=_styles, group="print"),
     Field("page_size", "Paper size", "choice", choices=_page_sizes, group="print"),
     Field("pharmacy", "Pharmacy", hint="Printed in every page's footer. Optional.", autocomplete="organization",
@@ -100,6 +104,29 @@ def fields() -> tuple[Field, ...]:
     return (MEDICINE, *described, *others)
 
 
+def uses_by_medicine(library: Library) -> dict[str, list[tuple[str, str]]]:
+    """For a `uses` field: each medicine's uses, as (id, name)."""
+    return {medicine.id: [(use.id, use.name) for use in medicine.content.uses.items]
+            for medicine in library.medicines.values()}
+
+
+def from_form(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """A posted form's fields. Ticked uses come as `uses:<medicine>` (one group of boxes per
+    medicine, so ticks under a medicine not chosen never count) or, from the page's own
+    Download and Print forms, as `uses`; either way they become the manifest's "a;b"."""
+    form: dict[str, str] = {}
+    ticked: dict[str, list[str]] = {}
+    for name, value in pairs:
+        if name.startswith("uses:"):
+            ticked.setdefault(name[5:], []).append(value)
+        else:
+            form[name] = value
+    chosen = form.get("medicine", "").strip()
+    if "uses" not in form and chosen in ticked:
+        form["uses"] = ";".join(ticked[chosen])
+    return form
+
+
 def field_names() -> tuple[str, ...]:
     return tuple(field.name for field in fields())
 
@@ -110,6 +137,10 @@ class Problem:
 
     field: str | None
     message: str
+
+
+def _kind(name: str) -> str:
+    return next((field.kind for field in fields() if field.name == name), "text")
 
 
 _LEADING_NAME = re.compile(r"^([a-z_]+)[ :]")
@@ -159,6 +190,8 @@ def to_request(data: Mapping[str, Any], library: Library) -> tuple[Request | Non
             values[name] = value
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             values[name] = repr(value) if isinstance(value, float) else str(value)
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value) and _kind(name) == "uses":
+            values[name] = ";".join(value)  # ["asthma", "eczema"], as the manifest's "asthma;eczema"
         else:
             problems.append(Problem(name, f"{name}: give a string or a number, not {type(value).__name__}"))
             values[name] = ""
