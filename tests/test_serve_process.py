@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import httpx
@@ -65,9 +66,16 @@ def test_ctrl_c_stops_every_worker_cleanly(server):
     assert code == 0, log
     assert "Application shutdown complete" in log and "Finished server process" in log
     assert "Traceback" not in log and "KeyboardInterrupt" not in log
-    left = [pid for pid in workers if Path(f"/proc/{pid}").exists()
-            and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
-    assert left == []  # no render process outlives the server
+    def alive(pid: int) -> bool:
+        try:
+            return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 5  # multiprocessing's resource tracker leaves when it reads EOF
+    while any(map(alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in workers if alive(pid)] == []  # no render process outlives the server
 
 
 def test_a_render_worker_that_dies_is_replaced(server):
