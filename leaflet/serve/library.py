@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import signal
 import sys
 import threading
@@ -147,6 +148,9 @@ def _worker_start(content_dir: str, warm_up: bool) -> None:
     renders in hand finish, then shuts the pool down)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Renders yield the CPU to the HTTP process, so that it keeps answering (503s, /healthz)
+    # however busy the renders are.
+    os.nice(5)
     if sys.platform.startswith("linux"):
         try:  # if the server is killed outright, the kernel ends its render processes too
             import ctypes

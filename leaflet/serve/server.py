@@ -58,5 +58,9 @@ def run(host: str, port: int, settings: Settings) -> None:
     app = create_app(settings)  # bad content or options fail here, before anything listens
     uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config(), server_header=False,
                 timeout_graceful_shutdown=max(1, int(settings.timeout) + 1),
-                timeout_keep_alive=30)  # longer than uvicorn's 5 s: clients and proxies that keep
-                                        # connections open rarely race the server closing one
+                # longer than uvicorn's 5 s: clients and proxies that keep connections open
+                # rarely race the server closing one
+                timeout_keep_alive=30,
+                # the last line of defence: past this many connections and requests uvicorn
+                # itself answers 503 (the render queue, far smaller, answers first)
+                limit_concurrency=max(256, 8 * settings.capacity))
