@@ -65,10 +65,12 @@ def test_the_api_pdf_has_the_cli_build_bytes(client, cli_runner, tmp_path):
     out = tmp_path / "cli.pdf"
     result = cli_runner.invoke(cli, ["build", str(DUPIXENT), "-a", "caregiver", "--patient-age", "4",
                                      "--patient-weight", "16", "--style", "large-print", "--page-size", "letter",
-                                     "-o", str(out)])
+                                     "--use", "eczema", "--patient-name", "Zoë Martin",
+                                     "--directions", "One injection every 4 weeks.", "-o", str(out)])
     assert result.exit_code == 0, result.output
     response = api(client, {"medicine": "dupixent", "audience": "caregiver", "patient_age": 4, "patient_weight": "16",
-                            "style": "large-print", "page_size": "letter"})
+                            "style": "large-print", "page_size": "letter", "uses": ["eczema"],
+                            "patient_name": "Zoë Martin", "directions": "One injection every 4 weeks."})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.content == out.read_bytes()
@@ -184,30 +186,36 @@ def test_a_new_manifest_column_reaches_the_form_and_the_api(monkeypatch, library
         assert "refill_date" in fresh.get("/openapi.json").json()["components"]["schemas"]["LeafletRequest"]["properties"]
 
 
-def test_ticked_uses_and_directions_reach_the_row_check(monkeypatch, library):
+def test_ticked_uses_and_directions_make_the_same_leaflet_as_the_api(client):
     """The manifest's `uses` ("a;b") and `directions` columns: ticks per medicine and a text area."""
-    monkeypatch.setattr(manifest, "COLUMNS", (*manifest.COLUMNS, "uses", "directions"))
-    seen = []
-    real_check_row = manifest.check_row
-    monkeypatch.setattr(manifest, "check_row", lambda row, values, base, problems: (
-        seen.append(dict(values)), real_check_row(row, values, base, problems))[1])
-    with TestClient(create_app(Settings(CONTENT, warm_up=False), library=library)) as fresh:
-        page = fresh.get("/").text
-        assert re.search(r'<input type="checkbox" id="field-uses-dupixent-asthma" name="uses:dupixent" value="asthma">'
-                         r'\s*<label for="field-uses-dupixent-asthma">Asthma</label>', page)
-        assert '<textarea id="field-directions" name="directions"' in page
-        form = [("csrf_token", fresh.cookies["leaflet_csrf"]), ("medicine", "dupixent"), ("patient_age", "40"),
-                ("uses:dupixent", "asthma"), ("uses:dupixent", "eczema"), ("uses:other", "ignored"),
-                ("directions", "One injection\nevery 2 weeks"), ("style", "standard"), ("page_size", "a4")]
-        shown = fresh.post("/", content=urlencode(form), headers={"content-type": "application/x-www-form-urlencoded"})
-        assert shown.status_code == 200
-        assert seen[-1]["uses"] == "asthma;eczema" and seen[-1]["directions"] == "One injection\nevery 2 weeks"
-        assert len(re.findall(r'<input type="checkbox"[^>]* checked>', shown.text)) == 2  # kept ticked
-        assert 'name="uses" value="asthma;eczema"' in shown.text  # carried to Download and Print
-        assert fresh.post("/api/leaflets", json={"medicine": "dupixent", "patient_age": 40,
-                                                 "uses": ["asthma", "eczema"]}).status_code == 200
-        assert seen[-1]["uses"] == "asthma;eczema"
-        assert "@supports selector(:has(a))" in fresh.get("/medicines.css").text
+    page = client.get("/").text
+    assert re.search(r'<input type="checkbox" id="field-uses-dupixent-asthma" name="uses:dupixent" value="asthma">'
+                     r'\s*<label for="field-uses-dupixent-asthma">Asthma</label>', page)
+    assert '<textarea id="field-directions" name="directions"' in page
+    form = [("csrf_token", client.cookies["leaflet_csrf"]), ("medicine", "dupixent"), ("patient_age", "40"),
+            ("uses:dupixent", "asthma"), ("uses:dupixent", "eczema"), ("uses:other", "ignored"),
+            ("directions", "One injection\nevery 2 weeks."), ("style", "standard"), ("page_size", "a4")]
+    posted = {"content": urlencode(form), "headers": {"content-type": "application/x-www-form-urlencoded"}}
+    shown = client.post("/", **posted)
+    assert shown.status_code == 200
+    assert len(re.findall(r'<input type="checkbox"[^>]* checked>', shown.text)) == 2  # kept ticked
+    assert 'name="uses" value="asthma;eczema"' in shown.text  # carried to Download and Print
+    downloaded = client.post("/leaflet.pdf", content=urlencode([*form, ("disposition", "attachment")]),
+                             headers=posted["headers"])
+    from_api = api(client, {"medicine": "dupixent", "patient_age": 40, "uses": ["asthma", "eczema"],
+                            "directions": "One injection\nevery 2 weeks."})
+    assert downloaded.status_code == from_api.status_code == 200
+    assert downloaded.content == from_api.content
+    assert "One injection every 2 weeks." in pdf_text(from_api.content)
+    assert from_api.content != api(client, {"medicine": "dupixent", "patient_age": 40}).content  # the ticks count
+    assert "@supports selector(:has(a))" in client.get("/medicines.css").text
+
+
+def test_a_use_not_of_this_medicine_is_the_batch_error(client):
+    response = api(client, {"medicine": "dupixent", "patient_age": 40, "uses": "migraine"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "; ".join(batch_words(audience="adult", patient_age="40", uses="migraine"))
+    assert response.json()["errors"][0]["field"] == "uses"
 
 
 # --- The form's server side ----------------------------------------------------------------
@@ -417,3 +425,4 @@ def test_on_loopback_only_its_own_host_names_are_answered(library):
         assert client.get("/healthz", headers={"host": "[::1]:8000"}).status_code == 200
         rebound = client.get("/healthz", headers={"host": "attacker.example:8000"})  # DNS rebinding
         assert rebound.status_code == 400
+

@@ -106,8 +106,7 @@ def fields() -> tuple[Field, ...]:
 
 def uses_by_medicine(library: Library) -> dict[str, list[tuple[str, str]]]:
     """For a `uses` field: each medicine's uses, as (id, name)."""
-    return {medicine.id: [(use.id, use.name) for use in medicine.content.uses.items]
-            for medicine in library.medicines.values()}
+    return {medicine.id: [(use.id, use.name) for use in medicine.uses] for medicine in library.medicines.values()}
 
 
 def from_form(pairs: list[tuple[str, str]]) -> dict[str, str]:

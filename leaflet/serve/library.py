@@ -50,13 +50,19 @@ class Medicine:
 
     @property
     def title(self) -> str:
-        return f"{self.content.medicine.brand} ({self.content.medicine.generic})"
+        return self.content.title
+
+    @property
+    def uses(self) -> list:
+        return list(self.content.uses.items) if self.content.uses else []
 
     def describe(self) -> dict[str, Any]:
         """What GET /api/medicines says about it."""
         return {
             "id": self.id,
-            "brand": self.content.medicine.brand,
+            "name": self.content.name,
+            "title": self.content.title,
+            "brands": list(self.content.medicine.brands),
             "generic": self.content.medicine.generic,
             "language": self.content.language,
             "audiences": list(self.audiences),
@@ -64,7 +70,7 @@ class Medicine:
                       "min_age_years": use.applies.min_age_years,
                       "max_age_years": use.applies.max_age_years,
                       "min_weight_kg": use.applies.min_weight_kg}
-                     for use in self.content.uses.items],
+                     for use in self.uses],
         }
 
 
