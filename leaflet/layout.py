@@ -6,6 +6,7 @@ from write), so a batch or a test can render without writing.
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import unicodedata
@@ -22,6 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus.flowables import _listWrapOn
+from reportlab.platypus.paragraph import ParaLines
 from reportlab.platypus import (
     BaseDocTemplate,
     KeepTogether,
@@ -260,11 +262,32 @@ class _Remembered(Paragraph):
         remembered = self._memory.get((self._key, availWidth))
         if remembered is None:
             size = super().wrap(availWidth, availHeight)
-            self._memory[(self._key, availWidth)] = (self._wrapWidths, self.blPara, self.height)
+            self._memory[(self._key, availWidth)] = (self._wrapWidths, _own_lines(self.blPara), self.height)
             return size
         self.width = availWidth
-        self._wrapWidths, self.blPara, self.height = remembered
+        self._wrapWidths, lines, self.height = remembered
+        self.blPara = _own_lines(lines)
         return self.width, self.height
+
+
+def _own_lines(lines: ParaLines) -> ParaLines:
+    """A copy of broken lines that drawing may change without changing the remembered ones.
+
+    ReportLab changes a paragraph's lines and their fragments as it draws them (a line's
+    last word loses or gains its space), so sharing them made a leaflet's bytes depend on
+    what the process had drawn before: a long-running server or batch worker could differ
+    from the CLI by a space.
+    """
+    made = ParaLines(**vars(lines))
+    if lines.kind == 0:
+        made.lines = [(extra, list(words)) for extra, words in lines.lines]
+    else:
+        made.lines = []
+        for line in lines.lines:
+            own = copy.copy(line)
+            own.words = [copy.copy(word) for word in line.words]
+            made.lines.append(own)
+    return made
 
 
 def _heading(text: str, style: ParagraphStyle, look: _Look) -> Paragraph:

@@ -426,3 +426,17 @@ def test_on_loopback_only_its_own_host_names_are_answered(library):
         rebound = client.get("/healthz", headers={"host": "attacker.example:8000"})  # DNS rebinding
         assert rebound.status_code == 400
 
+
+
+def test_a_long_running_process_keeps_giving_the_cli_bytes():
+    """A server's render process draws thousands of leaflets: what it drew before must not
+    change the next one (layout remembers line breaks; drawing must not alter them)."""
+    from leaflet.build import Request, render_request
+    from leaflet.layout import Personal
+
+    wanted = Request(DUPIXENT.resolve(), "caregiver", 4, 16, "large-print", "a4", Personal("Zoë Martin"))
+    first = render_request(wanted).pdf
+    for audience, age in (("adult", 40), ("adolescent", 15), ("caregiver", None)):
+        for style in ("standard", "ink-saver", "large-print"):
+            render_request(Request(DUPIXENT.resolve(), audience, age, style=style, personal=Personal("Ngọc Anh")))
+            assert render_request(wanted).pdf == first, (audience, age, style)
