@@ -29,6 +29,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = Path(__import__("axe_selenium_python").__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 NAME = "Zoë Martin"
+DIRECTIONS = "One injection under the skin every 4 weeks."
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,8 @@ def test_a_nurse_previews_downloads_and_prints_a_leaflet(page, tmp_path):
     page.get_by_label("Patient's age").fill("4")
     page.get_by_label("Patient's weight").fill("16")
     page.get_by_label("Patient's name").fill(NAME)
+    page.get_by_label("Eczema (atopic dermatitis)").check()
+    page.get_by_label("Directions").fill(DIRECTIONS)
     page.get_by_label("Print style").select_option(label="Large print (18 pt)")
     page.get_by_label("Paper size").select_option(label="A4")
     page.get_by_role("button", name="Show the leaflet").click()
@@ -108,7 +111,9 @@ def test_a_nurse_previews_downloads_and_prints_a_leaflet(page, tmp_path):
     assert f"Prepared for {NAME}" in text
     assert "For parents and caregivers of children under 12" in text
     # what the CLI's pipeline makes of the same inputs, byte for byte
-    same = render_request(Request(DUPIXENT.resolve(), "caregiver", 4, 16, "large-print", "a4", Personal(NAME)))
+    assert DIRECTIONS in text
+    same = render_request(Request(DUPIXENT.resolve(), "caregiver", 4, 16, "large-print", "a4",
+                                  Personal(NAME, directions=DIRECTIONS), uses=("eczema",)))
     assert pdf == same.pdf
 
     with page.context.expect_page() as print_tab:
