@@ -440,3 +440,26 @@ def test_a_long_running_process_keeps_giving_the_cli_bytes():
         for style in ("standard", "ink-saver", "large-print"):
             render_request(Request(DUPIXENT.resolve(), audience, age, style=style, personal=Personal("Ngọc Anh")))
             assert render_request(wanted).pdf == first, (audience, age, style)
+
+
+def test_an_unexpected_error_is_a_500_problem_logged_by_type_only(library, caplog):
+    def broken(request, with_previews):
+        raise RuntimeError(f"failed for {request.personal.patient_name}")
+
+    app = create_app(Settings(CONTENT, warm_up=False), library=library, render_work=broken)
+    with caplog.at_level("INFO", logger="leaflet.serve"), TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/api/leaflets", json={"medicine": "dupixent", "audience": "adult",
+                                                      "patient_name": "Ambrose Whitlock"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "the server failed to answer; the error is in its log"
+    assert "POST /api/leaflets: RuntimeError" in caplog.text
+    assert "Whitlock" not in caplog.text and "Whitlock" not in response.text
+
+
+def test_health_is_503_without_any_medicine(tmp_path):
+    (tmp_path / "broken.yaml").write_text("medicine: [\n", encoding="utf-8")
+    with TestClient(create_app(Settings(tmp_path, warm_up=False))) as client:
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["status"] == "no medicines" and health.json()["content_left_out"] == 1
