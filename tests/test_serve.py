@@ -463,3 +463,18 @@ def test_health_is_503_without_any_medicine(tmp_path):
         health = client.get("/healthz")
         assert health.status_code == 503
         assert health.json()["status"] == "no medicines" and health.json()["content_left_out"] == 1
+
+
+def test_translations_are_languages_of_their_medicine(tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copy(DUPIXENT, tmp_path / "dupixent.yaml")
+    shutil.copy(DUPIXENT, tmp_path / "dupixent.es.yaml")  # named as a translation
+    found = Library(tmp_path)
+    assert list(found.medicines) == ["dupixent"]
+    assert found.medicines["dupixent"].languages == ("en", "es")
+    monkeypatch.setattr(manifest, "COLUMNS", (*manifest.COLUMNS, "language"))
+    with TestClient(create_app(Settings(tmp_path, warm_up=False), library=found)) as client:
+        page = client.get("/").text
+        assert '<option value="es">Español (es)</option>' in page
+        assert client.get("/api/medicines").json()[0]["languages"] == ["en", "es"]

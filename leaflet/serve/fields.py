@@ -66,6 +66,20 @@ def _page_sizes(_library: Library) -> list[tuple[str, str]]:
     return [(name, labels.get(name, name.upper())) for name in PAGE_SIZES]
 
 
+_LANGUAGE_NAMES = {"en": "English", "es": "Español", "ar": "العربية", "fr": "Français", "de": "Deutsch",
+                   "pt": "Português", "it": "Italiano", "pl": "Polski", "zh": "中文", "vi": "Tiếng Việt"}
+
+
+def _languages(library: Library) -> list[tuple[str, str]]:
+    codes = dict.fromkeys(code for medicine in library.medicines.values() for code in medicine.languages)
+    return [("", "The medicine's own")] + [(code, f"{_LANGUAGE_NAMES.get(code.split('-')[0], code)} ({code})")
+                                            for code in codes]
+
+
+def _yes_no(_library: Library) -> list[tuple[str, str]]:
+    return [("", "No"), ("yes", "Yes")]
+
+
 def _style_names() -> list[str]:
     names = available_styles()
     return sorted(names, key=lambda name: (name != "standard", name))  # the default first
@@ -85,8 +99,12 @@ DESCRIBED: dict[str, Field] = {field.name: field for field in (
           hint="Tick what it is prescribed for. Leave them all empty for every use that fits the patient."),
     Field("directions", "Directions", "long",
           hint="As on the prescription, such as \u201cOne injection every 2 weeks\u201d. Printed on page 1. Optional."),
+    Field("language", "Language", "choice", choices=_languages, group="print",
+          hint="A medicine is printed only in the languages it has content in."),
     Field("style", "Print style", "choice", choices=_styles, group="print"),
     Field("page_size", "Paper size", "choice", choices=_page_sizes, group="print"),
+    Field("pdfa", "Archival PDF (PDF/A)", "choice", choices=_yes_no, group="print",
+          hint="For a record system that keeps PDF/A only."),
     Field("pharmacy", "Pharmacy", hint="Printed in every page's footer. Optional.", autocomplete="organization",
           group="pharmacy"),
     Field("pharmacy_phone", "Pharmacy phone", hint="Optional.", autocomplete="tel", group="pharmacy"),

@@ -8,6 +8,7 @@ Content, styles and fonts are loaded once per worker (through the batch's own me
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import logging
 import os
@@ -47,6 +48,8 @@ class Medicine:
     content: Content
     #: Audiences with at least one use that applies to them.
     audiences: tuple[str, ...]
+    #: Language codes it has content in: its own, then translations (`<id>.<code>.yaml`).
+    languages: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -65,6 +68,7 @@ class Medicine:
             "brands": list(self.content.medicine.brands),
             "generic": self.content.medicine.generic,
             "language": self.content.language,
+            "languages": list(self.languages),
             "audiences": list(self.audiences),
             "uses": [{"id": use.id, "name": use.name,
                       "min_age_years": use.applies.min_age_years,
@@ -72,6 +76,14 @@ class Medicine:
                       "min_weight_kg": use.applies.min_weight_kg}
                      for use in self.uses],
         }
+
+
+def translation_of(path: Path) -> tuple[Path, str | None]:
+    """dupixent.es.yaml -> (dupixent.yaml, "es"): a translation, by its file name."""
+    parts = path.name.split(".")
+    if len(parts) >= 3 and 2 <= len(parts[-2]) <= 5 and parts[-2].replace("-", "").isalpha():
+        return path.with_name(".".join(parts[:-2] + parts[-1:])), parts[-2]
+    return path, None
 
 
 def _audiences(content: Content) -> tuple[str, ...]:
@@ -95,7 +107,12 @@ class Library:
         self.skipped: list[str] = []
         if not self.content_dir.is_dir():
             raise LeafletError(f"{content_dir}: no such folder of content files")
+        translations: dict[str, list[str]] = {}
         for path in sorted(self.content_dir.glob("*.yaml")):
+            base, code = translation_of(path)
+            if code is not None and base.is_file():  # offered as a language of its medicine
+                translations.setdefault(base.stem, []).append(code)
+                continue
             try:
                 content = loaded_content(path)[0]
             except LeafletError as error:
@@ -103,6 +120,9 @@ class Library:
                 log.warning("leaflet serve: left out %s", error.message)
                 continue
             self.medicines[path.stem] = Medicine(path.stem, path, content, _audiences(content))
+        for id, medicine in self.medicines.items():
+            languages = (medicine.content.language, *translations.get(id, []))
+            self.medicines[id] = dataclasses.replace(medicine, languages=tuple(dict.fromkeys(languages)))
         for name in available_styles():
             loaded_style(name)
         fonts.register_fonts()
