@@ -16,9 +16,11 @@ stops by itself after its duration. Runs:
    503 waits Retry-After, as a well-behaved client does;
 4. `leaflet batch --jobs N` on as many rows, for the throughput to compare with.
 
-Printed per run: requests/s (200s only), p50/p95/p99 latency of the 200s, the count of
-each other status, client timeouts and connection errors, and the server's peak RSS
-(largest process, and all of its processes), sampled from /proc every 50 ms. The load
+Printed per run: requests/s (200s only), p50/p95/p99 latency of the 200s as the client
+saw them, the same inside the server (from its access log: without the kernel's queues
+and this client's own delays), the count of each other status, client timeouts and
+connection errors, and the server's peak RSS (largest process, and all of its
+processes), sampled from /proc every 50 ms. The load
 generator shares the machine's cores with the server, so the server's own capacity is
 somewhat higher than measured.
 """
@@ -30,6 +32,7 @@ import asyncio
 import collections
 import csv
 import os
+import re
 import signal
 import socket
 import statistics
@@ -136,7 +139,27 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def report(label: str, result: dict, memory: Memory) -> None:
+class ServerLog:
+    """The server's own access log (`POST /api/leaflets 503 0.4 ms`): how long each answer
+    took inside the server, without the time spent in the kernel's queues or this client."""
+
+    LINE = re.compile(r"POST /api/leaflets (\d{3}) ([0-9.]+) ms")
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+
+    def since_last(self) -> dict[str, list[float]]:
+        with open(self.path, encoding="utf-8", errors="replace") as handle:
+            handle.seek(self.offset)
+            text = handle.read()
+            self.offset = handle.tell()
+        times: dict[str, list[float]] = collections.defaultdict(list)
+        for status, ms in self.LINE.findall(text):
+            times[status].append(float(ms))
+        return times
+
+
+def report(label: str, result: dict, memory: Memory, server_log: ServerLog) -> None:
     latencies = result["latencies"]
     ms = [value * 1000 for value in latencies]
     others = {key: value for key, value in sorted(result["outcomes"].items()) if key != "200"}
@@ -148,6 +171,10 @@ def report(label: str, result: dict, memory: Memory) -> None:
         refused = [value * 1000 for value in result["refused"]]
         print(f"    503s came back in p50 {percentile(refused, .5):.1f} ms, p99 {percentile(refused, .99):.1f} ms "
               "(each client then waited Retry-After)")
+    inside = server_log.since_last()
+    print("    inside the server: " + "; ".join(
+        f"{status}s p50 {percentile(times, .5):.1f} ms, p99 {percentile(times, .99):.1f} ms"
+        for status, times in sorted(inside.items())))
     print(f"    not 200: {others or 'none'}; server peak RSS {memory.one / 1024:.0f} MiB per process, "
           f"{memory.all / 1024:.0f} MiB all processes")
 
@@ -167,9 +194,12 @@ def main() -> None:
         requests = bodies(folder, 1000)
         port = free_port()
         url = f"http://{HOST}:{port}"
+        log_path = folder / "server.log"
+        log_file = open(log_path, "wb")
         server = subprocess.Popen([*LEAFLET, "serve", "--host", HOST, "--port", str(port), "--workers",
                                    str(args.workers), "--content-dir", str(ROOT / "content")],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  stdout=log_file, stderr=subprocess.STDOUT)
+        server_log = ServerLog(log_path)
         memory = Memory(server.pid)
         try:
             for _ in range(600):
@@ -181,19 +211,21 @@ def main() -> None:
             else:
                 sys.exit("the server did not start")
             asyncio.run(load(url, requests, args.clients, 3, 30))  # warm every worker
+            server_log.since_last()
             memory.reset()
             report("1 client, one request at a time (one leaflet's latency)",
-                   asyncio.run(load(url, requests, 1, min(10.0, args.duration), 30)), memory)
+                   asyncio.run(load(url, requests, 1, min(10.0, args.duration), 30)), memory, server_log)
             memory.reset()
             report(f"{args.clients} concurrent clients, {args.duration:g} s",
-                   asyncio.run(load(url, requests, args.clients, args.duration, 30)), memory)
+                   asyncio.run(load(url, requests, args.clients, args.duration, 30)), memory, server_log)
             memory.reset()
             report(f"{args.overload} concurrent clients, {args.duration:g} s (above saturation; client timeout 30 s)",
-                   asyncio.run(load(url, requests, args.overload, args.duration, 30)), memory)
+                   asyncio.run(load(url, requests, args.overload, args.duration, 30)), memory, server_log)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(60)
             memory.stop()
+            log_file.close()
 
         manifest = folder / "rows.csv"
         wall, one, tree, _ = timed([*LEAFLET, "batch", str(manifest), "--out-dir", str(folder / "out"),
