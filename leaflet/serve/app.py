@@ -280,8 +280,10 @@ def create_app(settings: Settings, library: Library | None = None,
             return sign_in_page(request)
         return form_page(request)
 
-    async def submit(request: HttpRequest) -> Response:
-        """The nurse's form: check it, render it, show the pages as pictures."""
+    async def from_the_page(request: HttpRequest, with_previews: bool
+                            ) -> tuple[dict[str, str], Request, tuple[Rendered, list[bytes]]] | Response:
+        """A form from the page: checked for CSRF, sign-in and its fields, then rendered;
+        or the page to answer with instead."""
         form = await _form(request)
         if form is None or not _csrf_ok(request, form):
             return refused(request)
@@ -292,33 +294,30 @@ def create_app(settings: Settings, library: Library | None = None,
         if leaflet_request is None:
             return form_page(request, 422, values, problems)
         try:
-            rendered, images = await pool.run(work, leaflet_request, True)
+            made = await pool.run(work, leaflet_request, with_previews)
         except Busy:
             response = form_page(request, 503, values, [request_fields.Problem(None, BUSY_MESSAGE)])
             response.headers.update(_busy_headers())
             return response
-        medicine = library.medicines[form["medicine"].strip()]
-        return form_page(request, 200, values, rendered=rendered, medicine=medicine,
+        return {**form, **values}, leaflet_request, made
+
+    async def submit(request: HttpRequest) -> Response:
+        """The nurse's form: check it, render it, show the pages as pictures."""
+        done = await from_the_page(request, with_previews=True)
+        if isinstance(done, Response):
+            return done
+        values, leaflet_request, (rendered, images) = done
+        return form_page(request, 200, {name: values[name] for name in request_fields.field_names()},
+                         rendered=rendered, medicine=library.medicines[values["medicine"].strip()],
                          audience=leaflet_request.audience,
                          images=[base64.b64encode(image).decode("ascii") for image in images])
 
     async def form_pdf(request: HttpRequest) -> Response:
         """Download or Print from the page: the PDF, from the same fields in a POST body."""
-        form = await _form(request)
-        if form is None or not _csrf_ok(request, form):
-            return refused(request)
-        if not _signed_in(request, settings.token):
-            return sign_in_page(request, 401)
-        values = {name: form.get(name, "") for name in request_fields.field_names()}
-        leaflet_request, problems = request_fields.to_request(values, library)
-        if leaflet_request is None:
-            return form_page(request, 422, values, problems)
-        try:
-            rendered, _ = await pool.run(work, leaflet_request, False)
-        except Busy:
-            response = form_page(request, 503, values, [request_fields.Problem(None, BUSY_MESSAGE)])
-            response.headers.update(_busy_headers())
-            return response
+        done = await from_the_page(request, with_previews=False)
+        if isinstance(done, Response):
+            return done
+        form, leaflet_request, (rendered, _) = done
         disposition = "inline" if form.get("disposition") == "inline" else "attachment"
         return _pdf_response(rendered, library, leaflet_request, disposition)
 
