@@ -185,3 +185,26 @@ def test_the_audit_does_find_problems(page):
     """The audit itself can fail: an input with no label is a critical finding."""
     page.set_content('<html lang="en"><title>t</title><main><input type="text"></main></html>')
     assert any(finding.startswith("label (critical)") for finding in audit(page))
+
+
+def test_signing_in_with_the_token(browser, tmp_path_factory):
+    token = "clinic-token-for-the-browser-test"
+    guarded = Server(tmp_path_factory.mktemp("guarded"), "--workers", "0", "--token", token)
+    try:
+        context = browser.new_context(base_url=guarded.url, bypass_csp=True)
+        page = context.new_page()
+        page.goto("/")
+        assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+        assert audit(page) == []
+        page.get_by_label("Access token").fill("not-the-token")
+        page.get_by_role("button", name="Sign in").click()
+        assert page.title().startswith("Error: ")
+        assert page.evaluate("document.activeElement.id") == "field-token"
+        assert "not the token this server was started with" in page.get_by_role("alert").inner_text()
+        assert audit(page) == []
+        page.get_by_label("Access token").fill(token)
+        page.get_by_role("button", name="Sign in").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Print a patient leaflet"
+        context.close()
+    finally:
+        guarded.kill()
