@@ -208,3 +208,13 @@ def test_signing_in_with_the_token(browser, tmp_path_factory):
         context.close()
     finally:
         guarded.kill()
+
+
+def test_the_page_reflows_to_a_narrow_screen(page):
+    """WCAG 1.4.10: at 320 CSS pixels wide nothing needs scrolling sideways."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto("/")
+    page.get_by_label("Patient's age").fill("40")
+    page.get_by_role("button", name="Show the leaflet").click()
+    assert page.title().startswith("Ready: ")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
