@@ -396,6 +396,8 @@ def test_the_json_schema_describes_every_section_and_forbids_unknown_keys():
         assert key in schema["properties"]
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"schema", "medicine", "sources", "disclaimer"}
+    date = schema["$defs"]["Source"]["properties"]["date"]["anyOf"][0]
+    assert {"type": "integer", "minimum": 1000, "maximum": 9999} in date["anyOf"]  # date: 2013, unquoted
     line = schema["$defs"]["Line"]
     assert line["anyOf"][0] == {"type": "string", "minLength": 1}  # a bare string is a line
 
