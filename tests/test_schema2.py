@@ -417,3 +417,21 @@ def test_check_on_the_command_line_takes_the_uses_the_leaflet_was_built_for(cli_
     wide = cli_runner.invoke(cli, ["check", str(out), "-c", str(DUPIXENT), "-a", "adult"])
     assert wide.exit_code == 1
     assert "missing line use:eczema" in wide.output
+
+
+@pytest.mark.parametrize("line, wrong", [("Children 10 to 20 kg take 10 mL.", True),
+                                         ("Children 10 to 20 kg take 5 mL.", False),
+                                         ("Shake it, then measure 10 mL.", False)])
+def test_lint_fails_a_line_whose_dose_for_a_band_disagrees_with_the_table(tmp_path, line, wrong):
+    from leaflet.lint import lint_file
+
+    path = tmp_path / "dose.yaml"
+    path.write_text(TESTAMOL.read_text().replace('    - "{Give|Take} it with food."',
+                                                 f'    - "{{Give|Take}} it with food."\n    - {line}'))
+    findings = [f for f in lint_file(path).findings if f.code == "text-disagrees-with-data"]
+    if wrong:
+        assert [f.message for f in findings] == [
+            "the text gives 10 ml for the band '10 to 20 kg', whose dose in the table is '5 mL': make the text "
+            "and the table say the same"]
+    else:
+        assert findings == []
