@@ -462,3 +462,18 @@ def test_a_bare_year_is_a_date():
     path = TESTAMOL.parent / "testamol.yaml"
     assert "date: 2020\n" in path.read_text()
     assert load_content(path).sources[1].date == "2020"
+
+
+def test_a_section_with_nothing_for_this_reader_is_left_out(tmp_path):
+    path = tmp_path / "empty.yaml"
+    text = TESTAMOL.read_text().replace("    - Testamol is a test medicine.\n",
+                                        "    - text: Testamol is a test medicine for children.\n"
+                                        "      applies: {max_age_years: 12}\n")
+    text = text.replace("    - Do not drive if {you} {feels|feel} test-sleepy.\n",
+                        "    - text: Do not drive if {you} {feels|feel} test-sleepy.\n"
+                        "      applies: {min_age_years: 16}\n")
+    path.write_text(text)
+    caregiver = pdf_text(render_request(Request(path, "caregiver")).pdf)
+    adult = pdf_text(render_request(Request(path, "adult")).pdf)
+    assert "Key points" in caregiver and "Key points" not in adult
+    assert "What to avoid" in adult and "What to avoid" not in caregiver
