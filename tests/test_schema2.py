@@ -477,3 +477,13 @@ def test_a_section_with_nothing_for_this_reader_is_left_out(tmp_path):
     adult = pdf_text(render_request(Request(path, "adult")).pdf)
     assert "Key points" in caregiver and "Key points" not in adult
     assert "What to avoid" in adult and "What to avoid" not in caregiver
+
+
+def test_check_on_the_command_line_counts_and_confirms_boxed_warnings(cli_runner, tmp_path):
+    out = tmp_path / "adult.pdf"
+    assert cli_runner.invoke(cli, ["build", str(TESTAMOL), "-a", "adult", "-o", str(out)]).exit_code == 0
+    ok = cli_runner.invoke(cli, ["check", str(out), "-c", str(TESTAMOL), "-a", "adult"])
+    assert ok.exit_code == 0 and "3 boxed warnings" in ok.output
+    older = cli_runner.invoke(cli, ["check", str(out), "-c", str(TESTAMOL), "-a", "adult", "--patient-age", "40"])
+    assert older.exit_code == 1
+    assert "unexpected safety line boxed-warning:fake-young-mood (not for this reader)" in older.output
