@@ -487,3 +487,20 @@ def test_check_on_the_command_line_counts_and_confirms_boxed_warnings(cli_runner
     older = cli_runner.invoke(cli, ["check", str(out), "-c", str(TESTAMOL), "-a", "adult", "--patient-age", "40"])
     assert older.exit_code == 1
     assert "unexpected safety line boxed-warning:fake-young-mood (not for this reader)" in older.output
+
+
+@pytest.mark.parametrize("text, bounds", [
+    ("For people 6 years and older.", {"min_age": {6.0}}),
+    ("For adults and children 6 months and older.", {"min_age": {0.5}}),
+    ("The pen is for ages 2 and older. But children under 12 should get it.", {"min_age": {2.0}, "max_age": {12.0}}),
+    ("Teens 12 to 17 may inject themselves.", {"min_age": {12.0}, "max_age": {17.0, 18.0}}),
+    ("For children 6 months to under 12, a caregiver should give it.", {"min_age": {0.5}, "max_age": {12.0}}),
+    ("For people 1 year and older who weigh at least 15 kg (33 lb).", {"min_age": {1.0}, "min_weight": {15.0}}),
+    ("15 to 30 kg (33 to 66 lb)", {"min_weight": {15.0}, "max_weight": {30.0}}),
+    ("30 kg (66 lb) or more", {"min_weight": {30.0}}),
+    ("First approved in March 2017. Take 2 to 3 tablets less than 2 hours apart.", {}),
+])
+def test_ages_and_weights_are_read_from_text(text, bounds):
+    from leaflet.agreement import stated
+
+    assert {kind: values for kind, values in stated(text).items() if values} == bounds
