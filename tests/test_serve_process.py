@@ -39,7 +39,7 @@ def test_patient_data_never_reaches_the_log_or_the_disk_and_sigterm_stops_it(ser
         # a name where it should never be: in a URL, and in a request that fails
         assert client.get("/", params={"patient_name": SECRET_QUERY}).status_code == 200
         bad = client.post("/api/leaflets", json={"medicine": "dupixent", "patient_age": "x",
-                                                 "patient_name": SECRET_NAME + " 王"})
+                                                 "patient_name": SECRET_NAME + " 𓀀"})
         assert bad.status_code == 422
     code = running.stop(signal.SIGTERM)
     log = running.output()
