@@ -11,6 +11,7 @@ choices.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -232,6 +233,8 @@ def to_request(data: Mapping[str, Any], library: Library) -> tuple[Request | Non
     request = manifest.check_row(2, values, library.content_dir, found)
     if medicine is None:  # already said, in the API's own terms
         found = [message for message in found if not message.startswith("content:")]
+    # the batch names content files by path; a client has no business with the server's folders
+    found = [message.replace(f"{library.content_dir}{os.sep}", "") for message in found]
     problems += [Problem(_field_of(message, names), message) for message in found]
     return (request if not problems else None), problems
 
