@@ -41,7 +41,7 @@ import textstat
 
 from .errors import LeafletError
 from .load import KeyPath, Loaded, load_yaml
-from .model import Content, LintSettings
+from .model import Content, LintSettings, earliest_day
 from .tailor import AUDIENCES, DISCLAIMER, Fact, Leaflet, make_reader, printed, tailor
 from .validate import validate, walk
 
@@ -439,14 +439,16 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
 
 
 def _stale_source(content: Content, loaded: Loaded, today: dt.date) -> list[Finding]:
-    updated = content.source.last_updated
+    """Judged from the first day the main source's date can mean ("2013-11": 1 November 2013)."""
+    source = content.source
     limit = content.lint.max_source_age_months
-    age = months_between(updated, today)
+    age = months_between(earliest_day(source.date), today)
     if age <= limit:
         return []
+    key_path = ("source", "last_updated") if "source" in loaded.data else ("sources", 0, "date")
     return [Finding(
-        loaded.path, loaded.line_of(("source", "last_updated")), WARNING, "stale-source",
-        f"the source was last updated {updated.isoformat()}, {age} months before {today.isoformat()} "
+        loaded.path, loaded.line_of(key_path), WARNING, "stale-source",
+        f"the source was last updated {source.date}, {age} months before {today.isoformat()} "
         f"(the limit is {limit}): check it for changes, then update the content and this date")]
 
 
