@@ -227,7 +227,8 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
 
     \b
     Columns: content, audience (required); patient_age, patient_weight, patient_name,
-    pharmacy, pharmacy_phone, style, page_size, output (optional). Rows with problems
+    pharmacy, pharmacy_phone, style, page_size, output, uses (ids separated by ;), directions
+    (optional). Rows with problems
     are reported and the rest are still built; re-running skips rows already built.
     Exit status: 0 all built or up to date, 1 some rows failed, 2 bad manifest or options,
     130/143 stopped by Ctrl-C/SIGTERM.

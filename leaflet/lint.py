@@ -17,9 +17,14 @@ that only reaches adults never counts against the caregiver leaflet. Checks:
   the curated list in `leaflet/data/medical-terms.txt` that are not in the glossary are
   reported too: an error when not explained (by the same rule), a warning when they
   are. Terms match whole words in any case, with an optional plural "s" or "es".
-- A stale source: a warning when `source.last_updated` is more than
+- A stale source: a warning when the main source's date is more than
   `lint.max_source_age_months` (12) months before today. `strict` makes every warning
   an error.
+- Grammar for every reader (`leaflet.grammar`): an error for a rendering such as
+  "your child have" (schema-2 files cannot even validate with one; schema-1 files are
+  told here).
+- Text agrees with data (`leaflet.agreement`): an error when an age or weight stated in
+  a line, a use, a device's ages or a dose band disagrees with its `applies`.
 
 Each finding names `file:line` of the YAML text it comes from (inside a multi-line
 text, the line where the sentence or term is).
@@ -41,7 +46,9 @@ import textstat
 
 from .errors import LeafletError
 from .load import KeyPath, Loaded, load_yaml
-from .model import Content, LintSettings, earliest_day
+from .agreement import text_data_problems
+from .grammar import grammar_problems
+from .model import Content, LintSettings, earliest_day, speak
 from .tailor import AUDIENCES, DISCLAIMER, Fact, Leaflet, make_reader, printed, tailor
 from .validate import validate, walk
 
@@ -60,7 +67,8 @@ class Finding:
     path: Path
     line: int
     severity: str  # ERROR or WARNING
-    #: reading-grade, section-grade, long-sentence, unexplained-term, medical-term, stale-source
+    #: reading-grade, section-grade, long-sentence, unexplained-term, medical-term, stale-source,
+    #: grammar, text-disagrees-with-data
     code: str
     message: str
     #: The audiences whose leaflet has the problem (empty: the file as a whole).
@@ -138,6 +146,10 @@ def lint_content(content: Content, loaded: Loaded, audiences: Iterable[str] | No
         findings += _long_sentences(audience, parts, settings, where)
         findings += _jargon(audience, leaflet, content, where)
     findings += _stale_source(content, loaded, today)
+    findings += [Finding(loaded.path, loaded.line_of(key_path), ERROR, "grammar", message)
+                 for key_path, message in grammar_problems(content, loaded)]
+    findings += [Finding(loaded.path, loaded.line_of(key_path), ERROR, "text-disagrees-with-data", message)
+                 for key_path, message in text_data_problems(content)]
     if strict:
         findings = [dataclasses.replace(f, severity=ERROR) for f in findings]
     return LintReport(loaded.path, settings, tuple(_merge(findings)), tuple(scores))
@@ -161,8 +173,9 @@ class _Locator:
             if isinstance(value, str):
                 self.by_text.setdefault(_fold(value), key_path)
         self.headings: dict[str, KeyPath] = {
-            getattr(content, name).heading: (name, "heading")
+            speak(getattr(content, name).heading, to_parent): (name, "heading")
             for name in type(content).model_fields
+            for to_parent in (True, False)
             if hasattr(getattr(content, name), "heading")
         }
 
