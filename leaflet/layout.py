@@ -454,7 +454,7 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
         lines.append(look.paragraph(f"{PHARMACY_LABEL} {who}", look.footer, escaped=True))
     lines.append(look.paragraph(
         f"<b>{PAGE_NUMBER.format(page=page, total=total)}</b>. {markup(leaflet.source_line)} "
-        f"{markup(leaflet.date_label)} {markup(leaflet.last_updated)}.",
+        f"{markup(' '.join(filter(None, (leaflet.date_label, leaflet.last_updated))))}.",
         look.footer,
         escaped=True,
     ))

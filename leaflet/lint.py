@@ -455,10 +455,13 @@ def _stale_source(content: Content, loaded: Loaded, today: dt.date) -> list[Find
     """Judged from the first day the main source's date can mean ("2013-11": 1 November 2013)."""
     source = content.source
     limit = content.lint.max_source_age_months
+    key_path = ("source", "last_updated") if "source" in loaded.data else ("sources", 0, "date")
+    if source.date is None:
+        return [Finding(loaded.path, loaded.line_of(("sources", 0)), WARNING, "stale-source",
+                        "the main source gives no date, so its age is unknown: check it for changes")]
     age = months_between(earliest_day(source.date), today)
     if age <= limit:
         return []
-    key_path = ("source", "last_updated") if "source" in loaded.data else ("sources", 0, "date")
     return [Finding(
         loaded.path, loaded.line_of(key_path), WARNING, "stale-source",
         f"the source was last updated {source.date}, {age} months before {today.isoformat()} "

@@ -203,15 +203,16 @@ class Source(Strict):
     publisher: NonEmpty | None = None
     #: Who reviewed the page, as the page names them; without one the leaflet says none is named.
     reviewer: NonEmpty | None = None
-    #: As precise as the page gives it: YYYY, YYYY-MM or YYYY-MM-DD; printed as given.
-    date: PartialDate
+    #: As precise as the page gives it: YYYY, YYYY-MM or YYYY-MM-DD; printed as given. A page
+    #: with no date has none here, and the leaflet says so (`NO_DATE`).
+    date: PartialDate | None = None
     #: What the date is on the page.
     date_label: NonEmpty = "Last updated"
 
     @model_validator(mode="before")
     @classmethod
     def _date_as_text(cls, value: object) -> object:
-        if isinstance(value, dict) and "date" in value:
+        if isinstance(value, dict) and value.get("date") is not None:
             value = {**value, "date": _partial_date(value["date"])}
         return value
 

@@ -127,7 +127,8 @@ class Leaflet:
     facts: tuple[Fact, ...] = field(default=())
     #: Leaflet-wide boxed warnings, printed near the top of page 1 before the key points.
     warnings: tuple[Warning, ...] = ()
-    #: What `last_updated` is on the source page ("Last updated", "Last revised").
+    #: What `last_updated` is on the source page ("Last updated", "Last revised"); with no
+    #: date, the whole honest sentence and `last_updated` is empty.
     date_label: str = "Last updated"
 
 
@@ -250,6 +251,7 @@ FORM_COLUMNS = ("Form", "Strength")
 FORMS_HEADING = "Forms and strengths"
 SOURCES_HEADING = "Sources"
 NO_REVIEWER = "No reviewer is named on the source page."
+NO_DATE = "No date is given on the source page"
 
 #: The plain sections of schema 2, in print order, and where the special ones go.
 _ORDER = ("about", "uses", "important", "before", "how_to_use", "devices", "giving", "missed_dose",
@@ -337,9 +339,11 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
 
     disclaimer = say(content.disclaimer, "disclaimer", ("disclaimer",), safety=True)
     source = content.source
-    source_line = _describe_source(source)
-    if len(content.sources) > 1:
-        source_line += f" Other sources are listed under {SOURCES_HEADING}."
+    if len(content.sources) > 1:  # the Sources section gives each in full; the footer stays short
+        source_line = _sentence(f"Main source: {source.title}" + (f" ({source.publisher})" if source.publisher else
+                                                                    "")) + f" Others are listed under {SOURCES_HEADING}."
+    else:
+        source_line = _describe_source(source)
     return Leaflet(
         title=content.title,
         brand=content.name,
@@ -353,12 +357,12 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         source_line=source_line,
         source_author=source.publisher or (f"{source.title} (reviewed by {source.reviewer})" if source.reviewer
                                            else source.title),
-        last_updated=print_date(source.date),
+        last_updated=print_date(source.date) if source.date else "",
         language=content.language,
         use_ids=tuple(use.id for use in uses),
         facts=tuple(facts),
         warnings=warnings,
-        date_label=source.date_label,
+        date_label=source.date_label if source.date else NO_DATE,
     )
 
 
@@ -369,8 +373,13 @@ def _describe_source(source: Source, full: bool = False) -> str:
                      + (f", {source.url}" if source.url else ""))
     text += f" Reviewed by {source.reviewer}." if source.reviewer else f" {NO_REVIEWER}"
     if full:
-        text += f" {source.date_label} {print_date(source.date)}."
+        text += f" {_dated(source)}."
     return text
+
+
+def _dated(source: Source) -> str:
+    """"Last updated 1 February 2024", or the honest "No date is given on the source page"."""
+    return f"{source.date_label} {print_date(source.date)}" if source.date else NO_DATE
 
 
 def _uses(content: Content, reader: Reader, uses: list, use_ids: frozenset[str], pick, say) -> list[Block]:

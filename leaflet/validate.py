@@ -180,4 +180,4 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
 
 
 def _is_branch_name(part: str) -> bool:
-    return "[" in part or part in {"str", "int", "float", "bool", "list", "dict", "date", "none"}
+    return "[" in part or part in {"str", "int", "float", "bool", "list", "dict", "none"}

@@ -312,12 +312,25 @@ def test_the_manifest_takes_uses_and_directions(cli_runner, tmp_path):
 def test_sources_print_honestly_with_dates_as_precise_as_given():
     built = build_leaflet("adult", TESTAMOL)
     footer = " ".join(built.reader.pages[0].extract_text().split())
-    assert ("Source: Testamol test page (Example Health), https://example.org/testamol. No reviewer is named on "
-            "the source page. Other sources are listed under Sources. Last revised November 2013.") in footer
+    assert ("Main source: Testamol test page (Example Health). Others are listed under Sources. "
+            "Last revised November 2013.") in footer
     assert "1 November 2013" not in built.text
     assert ("Sources Testamol test page (Example Health), https://example.org/testamol. No reviewer is named on the "
             "source page. Last revised November 2013. Testamol test guide (Example Agency). Reviewed by Test "
             "Reviewer. Last updated 2020.") in built.text
+
+
+def test_one_source_is_named_in_full_in_the_footer_and_a_missing_reviewer_or_date_honestly(tmp_path):
+    path = tmp_path / "one.yaml"
+    text = TESTAMOL.read_text()
+    start, end = text.index("  - id: guide\n"), text.index("warnings:")
+    text = (text[:start] + text[end:]).replace("      source: guide\n", "").replace("    source: guide\n", "")
+    path.write_text(text.replace("    date: 2013-11\n    date_label: Last revised\n", ""))
+    built = render_request(Request(path, "adult"))
+    text = pdf_text(built.pdf)
+    assert ("Source: Testamol test page (Example Health), https://example.org/testamol. No reviewer is named on "
+            "the source page. No date is given on the source page.") in text
+    assert "Sources" not in text and "Reviewed by" not in text
 
 
 def test_a_line_naming_an_unknown_source_is_refused(tmp_path):
