@@ -163,6 +163,15 @@ def test_epinephrine_prints_the_strength_for_the_patients_weight(out_dir, audien
     assert pages_of(pdf) <= 2
 
 
+def test_epinephrine_gives_no_dose_the_sources_do_not_state(out_dir):
+    """Under 15 kg the sources state no strength: no row, no form, and the reader is sent to the doctor."""
+    pdf, text = build(out_dir, "epinephrine", "caregiver", "--patient-age", "1", "--patient-weight", "10")
+    assert "0.15 mg (EpiPen Jr)" not in text and "0.3 mg (EpiPen)" not in text
+    assert "gives no dose for your child's age and weight" in text
+    assert "If a dose lower than 0.15 mg is needed" in text
+    assert pages_of(pdf) <= 2
+
+
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_epinephrine_tells_every_reader_to_call_911(out_dir, audience):
     _, text = build(out_dir, "epinephrine", audience)
