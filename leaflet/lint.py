@@ -179,6 +179,13 @@ class _Locator:
             if hasattr(getattr(content, name), "heading")
         }
 
+    def section_name(self, heading: str) -> str:
+        """One name for a section in every voice ("Before you take X", not also "Before your
+        child takes X"), so the score table has one row per section."""
+        key_path = self.headings.get(heading)
+        raw = self._raw(key_path) if key_path else None
+        return speak(raw, False) if raw else heading
+
     def key_path(self, text: str, fact: Fact | None) -> KeyPath | None:
         return (fact.origin if fact is not None else ()) or self.by_text.get(_fold(text))
 
@@ -262,7 +269,8 @@ class _Text:
 
 def _texts(leaflet: Leaflet, where: _Locator) -> list[_Text]:
     """Every text of a leaflet in reading order, each with its place in the content."""
-    return [_Text(p.section, p.text, where.key_path(p.text, p.fact), p.prose) for p in printed(leaflet)]
+    return [_Text(where.section_name(p.section), p.text, where.key_path(p.text, p.fact), p.prose)
+            for p in printed(leaflet)]
 
 
 def _prose(leaflet: Leaflet, where: _Locator) -> list[_Text]:

@@ -252,6 +252,7 @@ FORMS_HEADING = "Forms and strengths"
 SOURCES_HEADING = "Sources"
 NO_REVIEWER = "No reviewer is named on the source page."
 NO_DATE = "No date is given on the source page"
+NO_REVIEWER_OR_DATE = "No reviewer or date is given on the source page."
 
 #: The plain sections of schema 2, in print order, and where the special ones go.
 _ORDER = ("about", "uses", "important", "before", "how_to_use", "devices", "giving", "missed_dose",
@@ -334,12 +335,13 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
             add(part.heading, blocks)
         else:
             add(part.heading, pick(part.lines, name, (name, "lines")))
-    if len(content.sources) > 1:
-        add(SOURCES_HEADING, [Para(_describe_source(s, full=True), prose=False) for s in content.sources])
+    cited = _cited(content, facts)
+    if len(cited) > 1:
+        add(SOURCES_HEADING, [Para(_describe_source(s, full=True), prose=False) for s in cited])
 
     disclaimer = say(content.disclaimer, "disclaimer", ("disclaimer",), safety=True)
     source = content.source
-    if len(content.sources) > 1:  # the Sources section gives each in full; the footer stays short
+    if len(cited) > 1:  # the Sources section gives each in full; the footer stays short
         source_line = _sentence(f"Main source: {source.title}" + (f" ({source.publisher})" if source.publisher else
                                                                     "")) + f" Others are listed under {SOURCES_HEADING}."
     else:
@@ -366,11 +368,25 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
     )
 
 
+def _cited(content: Content, facts: list[Fact]) -> list[Source]:
+    """The main source and every source a printed line names (`source:`), in file order."""
+    named: set[str] = set()
+    for fact in facts:
+        node: object = content
+        for part in fact.origin:
+            node = node[part] if isinstance(part, int) else getattr(node, part, None)
+            if isinstance(getattr(node, "source", None), str):
+                named.add(node.source)
+    return [s for index, s in enumerate(content.sources) if index == 0 or s.id in named]
+
+
 def _describe_source(source: Source, full: bool = False) -> str:
     """"Source: Title (Publisher), address. Reviewed by X."; with full, the date too."""
     text = _sentence(("" if full else "Source: ") + source.title
                      + (f" ({source.publisher})" if source.publisher else "")
                      + (f", {source.url}" if source.url else ""))
+    if full and not source.reviewer and not source.date:
+        return text + f" {NO_REVIEWER_OR_DATE}"
     text += f" Reviewed by {source.reviewer}." if source.reviewer else f" {NO_REVIEWER}"
     if full:
         text += f" {_dated(source)}."

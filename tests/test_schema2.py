@@ -333,6 +333,16 @@ def test_one_source_is_named_in_full_in_the_footer_and_a_missing_reviewer_or_dat
     assert "Sources" not in text and "Reviewed by" not in text
 
 
+def test_only_sources_a_printed_line_names_are_listed(tmp_path):
+    path = tmp_path / "cited.yaml"
+    path.write_text(TESTAMOL.read_text().replace("      source: guide\n", ""))  # only the mood warning cites it
+    young = pdf_text(render_request(Request(path, "adult", 20)).pdf)
+    assert "Sources Testamol test page" in young and "Testamol test guide" in young
+    older = pdf_text(render_request(Request(path, "adult", 40)).pdf)
+    assert "Testamol test guide" not in older and "Main source" not in older
+    assert "Source: Testamol test page (Example Health), https://example.org/testamol." in older
+
+
 def test_a_line_naming_an_unknown_source_is_refused(tmp_path):
     path = tmp_path / "src.yaml"
     path.write_text(TESTAMOL.read_text().replace("      source: guide\n", "      source: gide\n", 1))
