@@ -15,7 +15,7 @@ from .load import load_yaml
 from .model import Content
 from .styles import available_styles
 from .tailor import AUDIENCES
-from .validate import validate as validate_against
+from .validate import schema_version, validate as validate_against
 
 AUDIENCE_CHOICES = [*AUDIENCES, "all"]
 
@@ -139,12 +139,16 @@ def validate(content: Path) -> None:
       leaflet validate content/dupixent.yaml
     """
     try:
-        validate_against(load_yaml(content), Content)
+        loaded = load_yaml(content)
+        validate_against(loaded, Content)
     except LeafletError as error:
         for problem in error.problems:
             click.echo(problem, err=True)
         raise click.exceptions.Exit(error.exit_code) from None
-    click.echo(f"{content}: ok")
+    if schema_version(loaded) == 1:
+        click.echo(f"{content}: ok (schema 1; `leaflet migrate {content}` shows it in schema 2)")
+    else:
+        click.echo(f"{content}: ok")
 
 
 @cli.command(name="migrate")

@@ -12,7 +12,8 @@ cells too) for the known ways this goes wrong:
 - "you" followed by a third-person verb in the others' leaflets: "you has", "you feels";
 - "you or a caregiver" (or "your child or a caregiver") in the caregiver leaflet, who is
   the caregiver;
-- "yourself" in a sentence about "your child" in the caregiver leaflet.
+- "yourself" in a sentence about "your child" in the caregiver leaflet;
+- a doubled possessive: "{you}'s" reads "you's" for the others, "{your}'s" reads "your child's's".
 
 `leaflet validate` reports these as errors for schema-2 files; `leaflet lint` for every file.
 """
@@ -44,12 +45,16 @@ _WORD_BEFORE = re.compile(r"(\w+)\s+$")
 _AFTER_YOU = re.compile(r"\b(?<!'\s)you\s+(has|is|was|does|doesn't|feels|takes|needs|gets|weighs|wants|hasn't|isn't|"
                         r"wasn't)\b", re.IGNORECASE)
 _CAREGIVER_OR = re.compile(r"\b(you|your child) or a (caregiver|carer|parent)\b", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"\b(?:you|your)'s\b|'s's\b|\byour child's child\b", re.IGNORECASE)
 _YOURSELF = re.compile(r"\byour child\b[^.!?]*\byourself\b|\byourself\b[^.!?]*\byour child\b", re.IGNORECASE)
 
 
 def problems_in(text: str, to_parent: bool) -> list[str]:
     """What is ungrammatical in one rendered text for a reader of this voice."""
     found = []
+    for match in _POSSESSIVE.finditer(text):
+        found.append(f"reads \"{match.group(0)}\": a possessive is already in {{your}} (\"your\", "
+                     "\"your child's\"); write {your} alone")
     if to_parent:
         for match in _AFTER_CHILD.finditer(text):
             before = _WORD_BEFORE.search(text[:match.start()])

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, GetJsonSchemaHandler, model_validator
+from pydantic import AfterValidator, Field, GetJsonSchemaHandler, WithJsonSchema, model_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -105,7 +105,10 @@ def _partial_date(value: object) -> str:
     return value
 
 
-PartialDate = Annotated[str, Field(pattern=_PARTIAL_DATE.pattern, json_schema_extra={"examples": ["2019-02-15", "2013-11", "2013"]})]
+#: A bare year may be written unquoted (YAML reads it as a number); the model turns it into text.
+PartialDate = Annotated[str, Field(pattern=_PARTIAL_DATE.pattern), WithJsonSchema({
+    "anyOf": [{"type": "string", "pattern": _PARTIAL_DATE.pattern}, {"type": "integer", "minimum": 1000, "maximum": 9999}],
+    "examples": ["2019-02-15", "2013-11", 2013]})]
 
 
 def print_date(value: str) -> str:

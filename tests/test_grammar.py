@@ -67,6 +67,13 @@ def test_choices_and_placeholders_speak_in_each_voice(text, parent, others):
     assert speak(text, False) == others
 
 
+@pytest.mark.parametrize("text, parent, fragment", [
+    ("Ask you's doctor.", False, "you's"), ("Ask your child's's doctor.", True, "'s's"),
+])
+def test_a_doubled_possessive_is_flagged(text, parent, fragment):
+    assert [f'reads "{fragment}"' in problem for problem in problems_in(text, parent)] == [True]
+
+
 @pytest.mark.parametrize("text", [
     "Let your child take it.", "Help your child feel calm.", "Does your child have a rash?",
     "Should your child stop?", "Your child has a rash.", "Your child's doctor knows.", "Your child doesn't need it.",

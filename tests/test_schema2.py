@@ -396,5 +396,24 @@ def test_the_json_schema_describes_every_section_and_forbids_unknown_keys():
         assert key in schema["properties"]
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"schema", "medicine", "sources", "disclaimer"}
+    date = schema["$defs"]["Source"]["properties"]["date"]["anyOf"][0]
+    assert {"type": "integer", "minimum": 1000, "maximum": 9999} in date["anyOf"]  # date: 2013, unquoted
     line = schema["$defs"]["Line"]
     assert line["anyOf"][0] == {"type": "string", "minLength": 1}  # a bare string is a line
+
+
+def test_validate_says_a_file_is_schema1_and_how_to_migrate_it(cli_runner):
+    result = cli_runner.invoke(cli, ["validate", str(SCHEMA1_DUPIXENT)])
+    assert result.exit_code == 0
+    assert result.output.strip() == (f"{SCHEMA1_DUPIXENT}: ok (schema 1; `leaflet migrate {SCHEMA1_DUPIXENT}` "
+                                     "shows it in schema 2)")
+
+
+def test_check_on_the_command_line_takes_the_uses_the_leaflet_was_built_for(cli_runner, tmp_path):
+    out = tmp_path / "asthma.pdf"
+    assert cli_runner.invoke(cli, ["build", str(DUPIXENT), "-a", "adult", "--use", "asthma", "-o", str(out)]).exit_code == 0
+    ok = cli_runner.invoke(cli, ["check", str(out), "-c", str(DUPIXENT), "-a", "adult", "--use", "asthma"])
+    assert ok.exit_code == 0, ok.output
+    wide = cli_runner.invoke(cli, ["check", str(out), "-c", str(DUPIXENT), "-a", "adult"])
+    assert wide.exit_code == 1
+    assert "missing line use:eczema" in wide.output
