@@ -172,6 +172,15 @@ def test_epinephrine_gives_no_dose_the_sources_do_not_state(out_dir):
     assert pages_of(pdf) <= 2
 
 
+@pytest.mark.parametrize(("medicine", "audience", "age", "weight"), [
+    ("acetaminophen", "caregiver", "1", "9"), ("epinephrine", "caregiver", "5", "20"),
+    ("epinephrine", "adult", "40", "70")])
+def test_the_us_medicines_fit_on_two_letter_pages_too(out_dir, medicine, audience, age, weight):
+    pdf, _ = build(out_dir, medicine, audience, "--patient-age", age, "--patient-weight", weight,
+                   "--page-size", "letter")
+    assert pages_of(pdf) <= 2
+
+
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_epinephrine_tells_every_reader_to_call_911(out_dir, audience):
     _, text = build(out_dir, "epinephrine", audience)
