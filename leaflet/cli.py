@@ -74,7 +74,9 @@ def cli() -> None:
     Examples:
       leaflet build content/dupixent.yaml --audience all
       leaflet build content/dupixent.yaml --audience caregiver --patient-age 4 --style large-print
+      leaflet build content/dupixent.yaml -a adult --use asthma --directions "Inject 300 mg every other week."
       leaflet validate content/dupixent.yaml
+      leaflet migrate content/old.yaml --write
       leaflet lint content/dupixent.yaml
       leaflet check output/dupixent-adult.pdf --content content/dupixent.yaml --audience adult
       leaflet batch tonight.csv --out-dir leaflets --merge print.pdf --report report.csv

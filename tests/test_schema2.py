@@ -417,3 +417,48 @@ def test_check_on_the_command_line_takes_the_uses_the_leaflet_was_built_for(cli_
     wide = cli_runner.invoke(cli, ["check", str(out), "-c", str(DUPIXENT), "-a", "adult"])
     assert wide.exit_code == 1
     assert "missing line use:eczema" in wide.output
+
+
+@pytest.mark.parametrize("line, wrong", [("Children 10 to 20 kg take 10 mL.", True),
+                                         ("Children 10 to 20 kg take 5 mL.", False),
+                                         ("Shake it, then measure 10 mL.", False)])
+def test_lint_fails_a_line_whose_dose_for_a_band_disagrees_with_the_table(tmp_path, line, wrong):
+    from leaflet.lint import lint_file
+
+    path = tmp_path / "dose.yaml"
+    path.write_text(TESTAMOL.read_text().replace('    - "{Give|Take} it with food."',
+                                                 f'    - "{{Give|Take}} it with food."\n    - {line}'))
+    findings = [f for f in lint_file(path).findings if f.code == "text-disagrees-with-data"]
+    if wrong:
+        assert [f.message for f in findings] == [
+            "the text gives 10 ml for the band '10 to 20 kg', whose dose in the table is '5 mL': make the text "
+            "and the table say the same"]
+    else:
+        assert findings == []
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("    - It is a test medicine for test pains.", "    - 123",
+     "about.lines.0: expected text, or a mapping such as {text: ..., applies: ...} (got 123)"),
+    ("date: 2013-11", "date: 2013-11-31", "sources.0.date: not a real date (got '2013-11-31')"),
+    ("date: 2013-11", "date: Nov 2013", "sources.0.date: not a date written YYYY, YYYY-MM or YYYY-MM-DD"),
+    ("url: https://example.org/testamol", "url: example.org",
+     "sources.0.url: not a web address starting http:// or https://"),
+    ("{gets|get}", "{gets|get|got}", "warnings.0.text: {gets|get|got}: a choice has exactly two sides"),
+    ("applies: {min_weight_kg: 10, max_weight_kg: 20}", "applies: {min_weight_kg: 20, max_weight_kg: 10}",
+     "how_to_use.doses.rows.0.applies: max_weight_kg must be greater than min_weight_kg"),
+])
+def test_schema2_mistakes_are_named_at_their_key(tmp_path, old, new, message):
+    path = tmp_path / "bad.yaml"
+    text = TESTAMOL.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(LeafletError) as error:
+        load_content(path)
+    assert message in error.value.message
+
+
+def test_a_bare_year_is_a_date():
+    path = TESTAMOL.parent / "testamol.yaml"
+    assert "date: 2020\n" in path.read_text()
+    assert load_content(path).sources[1].date == "2020"
