@@ -26,14 +26,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from .load import KeyPath
 from .model import Applies, Content, Line
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _UNIT = r"(?:\s*(years?|months?)(?:\s+old)?)"
-_NOT_MEASURE = r"(?!\s*(?:kg|lb|pounds?|mg|ml|g)\b)"
+#: A number followed by one of these is not an age ("under 2 hours", "less than 5 mL").
+_NOT_MEASURE = (r"(?!\s*(?:kg|lb|pounds?|mg|mcg|ml|g|hours?|days?|weeks?|minutes?|times?|doses?|tablets?|pills?|"
+                r"capsules?|puffs?|drops?|units?|cm|inches|percent|%|°)(?![\w]))")
 
 _MIN_AGE = re.compile(_NUMBER + _UNIT + r"?" + _NOT_MEASURE + r"\s+(?:and|or)\s+(?:older|over|up)\b", re.I)
 _MAX_AGE = re.compile(r"\b(?:under|younger than|less than|below)\s+(?:the age of\s+|age\s+)?" + _NUMBER + _UNIT
@@ -46,13 +47,6 @@ _MIN_WEIGHT = [re.compile(r"\bat least\s+" + _NUMBER + r"\s*kg\b", re.I),
                re.compile(_NUMBER + r"\s*kg\b(?:\s*\([^)]*\))?\s+(?:or|and)\s+(?:more|over|above|heavier)\b", re.I)]
 _MAX_WEIGHT = re.compile(r"\b(?:under|less than|below|lighter than)\s+" + _NUMBER + r"\s*kg\b", re.I)
 _WEIGHT_RANGE = re.compile(_NUMBER + r"\s*(?:kg\s*)?(?:to|-|\u2013)\s*" + _NUMBER + r"\s*kg\b", re.I)
-
-
-@dataclass(frozen=True)
-class Stated:
-    """The bounds a text states, by kind: min_age, max_age, min_weight, max_weight."""
-
-    bounds: dict[str, set[float]]
 
 
 def _years(number: str, unit: str | None) -> float:
@@ -103,15 +97,16 @@ def stated(text: str) -> dict[str, set[float]]:
     return found
 
 
-_BOUNDS = {"min_age": ("min_age_years", "years and older"), "max_age": ("max_age_years", "under (years)"),
-           "min_weight": ("min_weight_kg", "kg or more"), "max_weight": ("max_weight_kg", "under (kg)")}
+#: Each kind of stated bound and the `applies` field it must agree with.
+_BOUNDS = {"min_age": "min_age_years", "max_age": "max_age_years", "min_weight": "min_weight_kg",
+           "max_weight": "max_weight_kg"}
 
 
 def disagreements(text: str, rule: Applies) -> list[str]:
     """How a text's stated ages and weights disagree with its data (empty: they agree)."""
     problems = []
     for kind, values in stated(text).items():
-        field, _ = _BOUNDS[kind]
+        field = _BOUNDS[kind]
         data = getattr(rule, field)
         if data is None or not values:
             continue

@@ -326,8 +326,10 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
                    f"{audience} leaflet")
         raise click.exceptions.Exit(1)
     safety = sum(fact.safety for fact in leaflet.facts)
+    boxed = f", {len(leaflet.warnings)} boxed warning{'s' if len(leaflet.warnings) != 1 else ''}" \
+        if leaflet.warnings else ""
     click.echo(f"{pdf}: ok: all {len(leaflet.facts)} lines for this reader are present "
-               f"({safety} safety lines), and none meant for other readers")
+               f"({safety} safety lines{boxed}), and none meant for other readers")
 
 
 def main() -> None:

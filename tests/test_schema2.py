@@ -462,3 +462,45 @@ def test_a_bare_year_is_a_date():
     path = TESTAMOL.parent / "testamol.yaml"
     assert "date: 2020\n" in path.read_text()
     assert load_content(path).sources[1].date == "2020"
+
+
+def test_a_section_with_nothing_for_this_reader_is_left_out(tmp_path):
+    path = tmp_path / "empty.yaml"
+    text = TESTAMOL.read_text().replace("    - Testamol is a test medicine.\n",
+                                        "    - text: Testamol is a test medicine for children.\n"
+                                        "      applies: {max_age_years: 12}\n")
+    text = text.replace("    - Do not drive if {you} {feels|feel} test-sleepy.\n",
+                        "    - text: Do not drive if {you} {feels|feel} test-sleepy.\n"
+                        "      applies: {min_age_years: 16}\n")
+    path.write_text(text)
+    caregiver = pdf_text(render_request(Request(path, "caregiver")).pdf)
+    adult = pdf_text(render_request(Request(path, "adult")).pdf)
+    assert "Key points" in caregiver and "Key points" not in adult
+    assert "What to avoid" in adult and "What to avoid" not in caregiver
+
+
+def test_check_on_the_command_line_counts_and_confirms_boxed_warnings(cli_runner, tmp_path):
+    out = tmp_path / "adult.pdf"
+    assert cli_runner.invoke(cli, ["build", str(TESTAMOL), "-a", "adult", "-o", str(out)]).exit_code == 0
+    ok = cli_runner.invoke(cli, ["check", str(out), "-c", str(TESTAMOL), "-a", "adult"])
+    assert ok.exit_code == 0 and "3 boxed warnings" in ok.output
+    older = cli_runner.invoke(cli, ["check", str(out), "-c", str(TESTAMOL), "-a", "adult", "--patient-age", "40"])
+    assert older.exit_code == 1
+    assert "unexpected safety line boxed-warning:fake-young-mood (not for this reader)" in older.output
+
+
+@pytest.mark.parametrize("text, bounds", [
+    ("For people 6 years and older.", {"min_age": {6.0}}),
+    ("For adults and children 6 months and older.", {"min_age": {0.5}}),
+    ("The pen is for ages 2 and older. But children under 12 should get it.", {"min_age": {2.0}, "max_age": {12.0}}),
+    ("Teens 12 to 17 may inject themselves.", {"min_age": {12.0}, "max_age": {17.0, 18.0}}),
+    ("For children 6 months to under 12, a caregiver should give it.", {"min_age": {0.5}, "max_age": {12.0}}),
+    ("For people 1 year and older who weigh at least 15 kg (33 lb).", {"min_age": {1.0}, "min_weight": {15.0}}),
+    ("15 to 30 kg (33 to 66 lb)", {"min_weight": {15.0}, "max_weight": {30.0}}),
+    ("30 kg (66 lb) or more", {"min_weight": {30.0}}),
+    ("First approved in March 2017. Take 2 to 3 tablets less than 2 hours apart.", {}),
+])
+def test_ages_and_weights_are_read_from_text(text, bounds):
+    from leaflet.agreement import stated
+
+    assert {kind: values for kind, values in stated(text).items() if values} == bounds
