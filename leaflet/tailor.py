@@ -117,6 +117,8 @@ class Leaflet:
     language: str
     use_ids: tuple[str, ...]
     facts: tuple[Fact, ...] = field(default=())
+    #: The source's publisher, when the content names one (the PDF's Author falls back to it).
+    publisher: str | None = None
 
 
 #: The section name the disclaimer is printed (and scored) under: it has no heading.
@@ -295,6 +297,7 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         language=content.language,
         use_ids=tuple(use.id for use in uses),
         facts=tuple(facts),
+        publisher=source.publisher,
     )
 
 

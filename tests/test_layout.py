@@ -61,8 +61,9 @@ def test_metadata_language_and_outline():
     built = build_leaflet("adolescent")
     meta = built.reader.metadata
     assert meta.title == "Dupixent (dupilumab): For young people aged 12 to 17"
-    assert meta.author == "What is Dupixent used for and how does it work? (reviewed by Leigh Ann Anderson, PharmD)"
-    assert "Dupixent" in meta.subject
+    # The content names no publisher and no pharmacy is given: no author, rather than a page title.
+    assert meta.author == ""
+    assert "Dupixent" in meta.subject and "adolescent" in meta["/Keywords"]
     root = built.reader.trailer["/Root"]
     assert root["/Lang"] == "en"
     assert root["/ViewerPreferences"]["/DisplayDocTitle"]
