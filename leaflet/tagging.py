@@ -271,6 +271,8 @@ class TableTags:
             tags.end_artifact(code)
         elif event == "startRow":
             first = table._cellvalues[args[0]][0]
+            if isinstance(first, (list, tuple)):  # ReportLab holds flowable cells in a tuple
+                first = first[0] if first else None
             row = getattr(first, "node", None)
             self._repeated_row = bool(row is not None and row.parent is not None and row.parent.placed)
             if self._repeated_row:

@@ -133,6 +133,8 @@ class Printed:
     text: str
     prose: bool  # a sentence, not a label (title, heading, use or device name, table cell)
     fact: Fact | None  # the fact it prints, if it is one
+    #: Its heading level (1 the title, 2 a section or box heading, 3 a use), 0 if not a heading.
+    level: int = 0
 
 
 def printed(leaflet: Leaflet) -> list[Printed]:
@@ -146,22 +148,23 @@ def printed(leaflet: Leaflet) -> list[Printed]:
         waiting.setdefault(fact.text, []).append(fact)
     out: list[Printed] = []
 
-    def add(section: str, text: str, prose: bool) -> None:
+    def add(section: str, text: str, prose: bool, level: int = 0) -> None:
         queue = waiting.get(text)
-        out.append(Printed(section, text, prose, queue.pop(0) if queue else None))
+        out.append(Printed(section, text, prose, queue.pop(0) if queue else None, level))
 
     box = leaflet.key_points_heading
-    for label in (leaflet.title, leaflet.for_line, box):
-        add(box, label, False)
+    add(box, leaflet.title, False, level=1)
+    add(box, leaflet.for_line, False)
+    add(box, box, False, level=2)
     for point in leaflet.key_points:
         add(box, point, True)
     for section in leaflet.sections:
-        add(section.heading, section.heading, False)
+        add(section.heading, section.heading, False, level=2)
         for block in section.blocks:
             if isinstance(block, Para):
                 add(section.heading, block.text, True)
             elif isinstance(block, SubHeading):
-                add(section.heading, block.text, False)
+                add(section.heading, block.text, False, level=3)
             elif isinstance(block, Warning):
                 add(section.heading, block.title, False)
                 add(section.heading, block.text, True)
