@@ -148,8 +148,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
     try:
         doc.build(_story(leaflet, personal, look, frame_width),
                   canvasmaker=partial(_DeferredFooterCanvas, draw_footer=draw_footer, language=leaflet.language,
-                                      claims=Claims(pdfua=True, pdfa="A" if pdfa else None),
-                                      document_id=document_id(leaflet, style, page_size, personal, pdfa)))
+                                      claims=Claims(pdfua=True, pdfa="A" if pdfa else None)))
     except LayoutError as exc:
         raise LeafletError(_too_big(exc, style, page_size)) from None
     return Rendered(pdf=buffer.getvalue(), pages=doc.canv.page_total)
@@ -591,12 +590,12 @@ class _DeferredFooterCanvas(TaggingCanvasMixin, Canvas):
     """
 
     def __init__(self, *args, draw_footer: Callable[[Canvas, int, int], None], language: str, claims: Claims,
-                 document_id: bytes, **kwargs) -> None:
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._held_pages: list[dict] = []
         self._bookmarks: dict[int, list[str]] = {}
         self._draw_footer = draw_footer
-        self._language, self._claims, self._document_id = language, claims, document_id
+        self._language, self._claims = language, claims
         self.tags = Recorder()
 
     def add_bookmark(self, title: str) -> None:
@@ -626,5 +625,10 @@ class _DeferredFooterCanvas(TaggingCanvasMixin, Canvas):
             self.showOutline()
         self.tags.write(self._doc, written)
         add_metadata(self._doc, self._language, self._claims)
-        set_document_id(self._doc, self._document_id)
+        # The /ID from everything the pages draw and the metadata: a different patient, a
+        # different ID; the same inputs, the same bytes.
+        info = self._doc.info
+        set_document_id(self._doc, document_id(info.title, info.author, info.subject, info.keywords,
+                                               repr(self._claims),
+                                               *("\n".join(state["_code"]) for state in self._held_pages)))
         Canvas.save(self)

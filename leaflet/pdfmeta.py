@@ -26,9 +26,13 @@ class Claims:
     pdfa: str | None = None  # "A" or "B": PDF/A-2a or PDF/A-2b
 
 
-def document_id(*inputs: object) -> bytes:
+def document_id(*parts: str) -> bytes:
     """A trailer /ID from what decides the PDF: different inputs, different IDs; same, same."""
-    return hashlib.sha256(repr(inputs).encode("utf-8")).digest()[:16]
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.digest()[:16]
 
 
 def set_document_id(doc, digest: bytes) -> None:

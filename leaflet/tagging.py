@@ -19,13 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFObjectReference, PDFString
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFObject, PDFString
 
 #: Structure types that are not in PDF 1.7's standard set, and the standard type each maps to.
 ROLE_MAP = {"Aside": "Sect"}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """One structure element. `parent` None: the element it is drawn inside (or Document)."""
 
@@ -120,63 +120,71 @@ class Recorder:
     def write(self, doc, pages: list[tuple[str, object]]) -> None:
         """Add the structure tree to ReportLab's document `doc`.
 
-        `pages` is each written page's internal name and PDFPage object, in order.
+        `pages` is each written page's internal name and PDFPage object, in order. The
+        elements are written as ready-made bytes (ReportLab has numbered every object it
+        is given by now): formatting some seventy small dictionaries through ReportLab's
+        generic PDFDictionary cost more than all the rest of tagging.
         """
-        page_refs = [PDFObjectReference(name) for name, _ in pages]
+        numbers = doc.idToObjectNumberAndVersion
+        page_numbers = [numbers[name][0] for name, _ in pages]
         for index, (_, page) in enumerate(pages):
             page.__NoDefault__ = [*page.__NoDefault__, "StructParents"]
             page.StructParents = index
-        dicts: dict[int, PDFDictionary] = {}
-        refs: dict[int, PDFObjectReference] = {}
         order: list[Node] = []
-
-        def register(node: Node) -> None:
-            made = PDFDictionary({"Type": PDFName("StructElem"), "S": PDFName(node.role)})
-            dicts[id(node)] = made
-            refs[id(node)] = doc.Reference(made)
+        stack = [self.root]
+        while stack:  # depth first, in reading order
+            node = stack.pop()
             order.append(node)
-            for kid in node.kids:
-                if isinstance(kid, Node):
-                    register(kid)
-
-        tree_root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
-        tree_ref = doc.Reference(tree_root)
-        register(self.root)
-        for node in order:
-            made = dicts[id(node)].dict
-            made["P"] = tree_ref if node is self.root else refs[id(node.parent)]
+            stack.extend(reversed([kid for kid in node.kids if isinstance(kid, Node)]))
+        tree_root = _Raw()
+        tree_number = numbers[doc.Reference(tree_root).name][0]
+        raws = [_Raw() for _ in order]
+        number = {id(node): numbers[doc.Reference(raw).name][0] for node, raw in zip(order, raws)}
+        for node, raw in zip(order, raws):
+            parent = tree_number if node is self.root else number[id(node.parent)]
+            parts = [b"<< /Type /StructElem /S /%s /P %d 0 R" % (node.role.encode("ascii"), parent)]
             first_page = next((kid[0] for kid in node.kids if isinstance(kid, tuple)), None)
-            if first_page is not None:
-                made["Pg"] = page_refs[first_page]
-            elif node is not self.root and _first_page(node) is not None:
-                made["Pg"] = page_refs[_first_page(node)]  # where a group starts, for readers' page maps
+            page = first_page if first_page is not None or node is self.root else _first_page(node)
+            if page is not None:  # a group gets the page where it starts, for readers' page maps
+                parts.append(b" /Pg %d 0 R" % page_numbers[page])
             kids = []
             for kid in node.kids:
                 if isinstance(kid, Node):
-                    kids.append(refs[id(kid)])
+                    kids.append(b"%d 0 R" % number[id(kid)])
                 elif kid[0] == first_page:
-                    kids.append(kid[1])
+                    kids.append(b"%d" % kid[1])
                 else:
-                    kids.append(PDFDictionary({"Type": PDFName("MCR"), "Pg": page_refs[kid[0]], "MCID": kid[1]}))
-            made["K"] = kids[0] if len(kids) == 1 else PDFArray(kids)
+                    kids.append(b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (page_numbers[kid[0]], kid[1]))
+            if kids:
+                parts.append(b" /K " + (kids[0] if len(kids) == 1 else b"[" + b" ".join(kids) + b"]"))
             if node.attributes:
-                made["A"] = PDFDictionary({k: PDFName(v) for k, v in node.attributes.items()})
+                parts.append(b" /A <<" + b"".join(b" /%s /%s" % (k.encode("ascii"), v.encode("ascii"))
+                                                   for k, v in node.attributes.items()) + b" >>")
             if node.alt:
-                made["Alt"] = PDFString(node.alt)
-        nums = []
-        for index, page_marks in enumerate(self.marks[:len(pages)]):
-            nums += [index, PDFArray([refs[id(node)] for node in page_marks])]
-        tree_root.dict.update({
-            "K": refs[id(self.root)],
-            "ParentTree": doc.Reference(PDFDictionary({"Nums": PDFArray(nums)})),
-            "ParentTreeNextKey": len(pages),
-        })
+                parts.append(b" /Alt " + PDFString(node.alt).format(doc))
+            parts.append(b" >>")
+            raw.data = b"".join(parts)
+        nums = b" ".join(b"%d [%s]" % (index, b" ".join(b"%d 0 R" % number[id(node)] for node in page_marks))
+                         for index, page_marks in enumerate(self.marks[:len(pages)]))
+        parent_tree = _Raw(b"<< /Nums [" + nums + b"] >>")
         used = {node.role for node in order}
-        role_map = {role: PDFName(standard) for role, standard in ROLE_MAP.items() if role in used}
-        if role_map:
-            tree_root.dict["RoleMap"] = PDFDictionary(role_map)
-        doc.Catalog.StructTreeRoot = tree_ref
+        role_map = b"".join(b" /%s /%s" % (role.encode("ascii"), standard.encode("ascii"))
+                            for role, standard in ROLE_MAP.items() if role in used)
+        tree_root.data = (b"<< /Type /StructTreeRoot /K %d 0 R /ParentTree %d 0 R /ParentTreeNextKey %d"
+                          % (number[id(self.root)], numbers[doc.Reference(parent_tree).name][0], len(pages))
+                          + (b" /RoleMap <<" + role_map + b" >>" if role_map else b"") + b" >>")
+        doc.Catalog.StructTreeRoot = doc.Reference(tree_root)
         doc.Catalog.MarkInfo = PDFDictionary({"Marked": "true"})
+
+
+class _Raw(PDFObject):
+    """A PDF object written as the bytes it holds."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self.data = data
+
+    def format(self, document) -> bytes:
+        return self.data
 
 
 def _first_page(node: Node) -> int | None:
