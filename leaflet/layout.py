@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable
@@ -103,20 +104,20 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         canvas.restoreState()
 
     def draw_footer(canvas: Canvas, page: int, total: int) -> None:
-        with artifact(canvas, "Pagination"):
-            _draw_footer(canvas, page, total)
-
-    def _draw_footer(canvas: Canvas, page: int, total: int) -> None:
+        """The footer: page furniture (an Artifact), except on the last page, where it is
+        read once, after the disclaimer: the pharmacy and the source are information."""
         canvas.saveState()
-        canvas.setStrokeColor(look.rule)
-        canvas.setLineWidth(style.line_width)
-        canvas.line(margin, margin + footer_height - look.gap / 2, width - margin,
-                    margin + footer_height - look.gap / 2)
-        y = margin + footer_height - look.gap
-        for paragraph in _footer_paragraphs(leaflet, personal, look, page, total):
-            _, h = paragraph.wrap(frame_width, height)
-            paragraph.drawOn(canvas, margin, y - h)
-            y -= h
+        with artifact(canvas):
+            canvas.setStrokeColor(look.rule)
+            canvas.setLineWidth(style.line_width)
+            canvas.line(margin, margin + footer_height - look.gap / 2, width - margin,
+                        margin + footer_height - look.gap / 2)
+        with artifact(canvas, "Pagination") if page < total else nullcontext():
+            y = margin + footer_height - look.gap
+            for paragraph in _footer_paragraphs(leaflet, personal, look, page, total):
+                _, h = paragraph.wrap(frame_width, height)
+                paragraph.drawOn(canvas, margin, y - h)
+                y -= h
         canvas.restoreState()
 
     frame = Frame(
@@ -617,6 +618,7 @@ class _DeferredFooterCanvas(TaggingCanvasMixin, Canvas):
                 count += 1
                 self.bookmarkPage(key)
                 self.addOutlineEntry(title, key, level=0)
+            self.tags.page = index  # the footer's marked content belongs to this page
             self._draw_footer(self, index + 1, total)
             name = self._doc.thisPageName()
             Canvas.showPage(self)

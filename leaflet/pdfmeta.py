@@ -64,10 +64,29 @@ _PDFUA_SCHEMA = """<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resour
 """
 
 
-def xmp_packet(doc, lang: str | None, claims: Claims) -> bytes:
-    """The XMP packet for ReportLab document `doc`, from its Info dictionary's values."""
+@dataclass(frozen=True)
+class Described:
+    """What the Info dictionary says, to be said again in XMP (PDF/A wants them equal)."""
+
+    title: str
+    author: str = ""
+    subject: str = ""
+    keywords: str = ""
+    producer: str = ""
+    creator: str = ""
+    date: str | None = None  # XMP form, e.g. 2024-02-01T00:00:00+00:00
+
+
+def described(doc) -> Described:
+    """The Info values of ReportLab document `doc`."""
     info = doc.info
-    date = _xmp_date(doc)
+    return Described(info.title, info.author or "", info.subject or "", info.keywords or "", info.producer,
+                     info.creator, _xmp_date(doc))
+
+
+def xmp_packet(info: Described, lang: str | None, claims: Claims) -> bytes:
+    """The XMP packet that repeats `info` and claims the standards in `claims`."""
+    date = info.date
 
     def alt(value: str) -> str:
         return f'<rdf:Alt><rdf:li xml:lang="x-default">{escape(value)}</rdf:li></rdf:Alt>'
@@ -92,11 +111,12 @@ def xmp_packet(doc, lang: str | None, claims: Claims) -> bytes:
         parts.append(f"<dc:language><rdf:Bag><rdf:li>{escape(lang)}</rdf:li></rdf:Bag></dc:language>\n")
     if info.keywords:
         parts.append(f"<pdf:Keywords>{escape(info.keywords)}</pdf:Keywords>\n")
-    parts += [
-        f"<pdf:Producer>{escape(info.producer)}</pdf:Producer>\n",
-        f"<xmp:CreatorTool>{escape(info.creator)}</xmp:CreatorTool>\n",
-        f"<xmp:CreateDate>{date}</xmp:CreateDate>\n<xmp:ModifyDate>{date}</xmp:ModifyDate>\n",
-    ]
+    if info.producer:
+        parts.append(f"<pdf:Producer>{escape(info.producer)}</pdf:Producer>\n")
+    if info.creator:
+        parts.append(f"<xmp:CreatorTool>{escape(info.creator)}</xmp:CreatorTool>\n")
+    if date:
+        parts.append(f"<xmp:CreateDate>{date}</xmp:CreateDate>\n<xmp:ModifyDate>{date}</xmp:ModifyDate>\n")
     if claims.pdfua:
         parts.append("<pdfuaid:part>1</pdfuaid:part>\n")
     if claims.pdfa:
@@ -110,5 +130,5 @@ def xmp_packet(doc, lang: str | None, claims: Claims) -> bytes:
 def add_metadata(doc, lang: str | None, claims: Claims) -> None:
     """Attach the XMP packet to the catalog, uncompressed (PDF/A wants it readable)."""
     stream = PDFStream(PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
-                       content=xmp_packet(doc, lang, claims))  # no filter: the document sets none
+                       content=xmp_packet(described(doc), lang, claims))  # no filter: the document sets none
     doc.Catalog.Metadata = stream
