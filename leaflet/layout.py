@@ -38,7 +38,7 @@ from reportlab.platypus import (
 
 from . import fonts, tagging
 from .errors import LeafletError
-from .pdfmeta import Claims, add_metadata, document_id, set_document_id
+from .pdfmeta import Claims, add_metadata, add_output_intent, document_id, set_document_id
 from .styles import Style, TextStyle
 from .tagging import Node, Recorder, TableTags, Tagged, TaggingCanvasMixin, artifact, group, list_item
 from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning
@@ -622,11 +622,15 @@ class _DeferredFooterCanvas(TaggingCanvasMixin, Canvas):
             self._draw_footer(self, index + 1, total)
             name = self._doc.thisPageName()
             Canvas.showPage(self)
-            written.append((name, self._doc.Pages.pages[-1]))
+            page = self._doc.Pages.pages[-1]
+            page.Trans = None  # ReportLab writes an empty page transition, which PDF/A checkers query
+            written.append((name, page))
         if count:
             self.showOutline()
         self.tags.write(self._doc, written)
         add_metadata(self._doc, self._language, self._claims)
+        if self._claims.pdfa:
+            add_output_intent(self._doc)
         # The /ID from everything the pages draw and the metadata: a different patient, a
         # different ID; the same inputs, the same bytes.
         info = self._doc.info

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString, PDFText
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString, PDFText, PDFZCompress
 
 #: The PDF/A level written by --pdfa: 2a (tagged, which every leaflet is) or 2b.
 PDFA_PART = 2
@@ -95,11 +97,13 @@ def xmp_packet(info: Described, lang: str | None, claims: Claims) -> bytes:
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n',
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n',
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
-        'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" '
-        'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
-        'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
-        'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\n',
+        'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        + (' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"' if claims.pdfua else "")
+        + (' xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"' if claims.pdfa else "")
+        + (' xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+           ' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"'
+           ' xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"' if claims.pdfa and claims.pdfua else "")
+        + ">\n",
         "<dc:format>application/pdf</dc:format>\n",
         f"<dc:title>{alt(info.title)}</dc:title>\n",
     ]
@@ -125,6 +129,32 @@ def xmp_packet(info: Described, lang: str | None, claims: Claims) -> bytes:
             parts.append(_PDFUA_SCHEMA)
     parts += ["</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n", '<?xpacket end="w"?>']
     return "".join(parts).encode("utf-8")
+
+
+#: sRGB IEC61966-2.1 as an ICC v2 profile made by Little CMS ("no copyright, use freely",
+#: as the profile itself says); the copy pikepdf ships for PDF/A output intents.
+SRGB_PROFILE = Path(__file__).with_name("data") / "sRGB.icc"
+
+
+@cache
+def _srgb() -> bytes:
+    return SRGB_PROFILE.read_bytes()
+
+
+def add_output_intent(doc) -> None:
+    """PDF/A: say the colours are sRGB, with the profile embedded."""
+    profile = PDFStream(PDFDictionary({"N": 3}), content=_srgb(), filters=[PDFZCompress])
+    intent = PDFDictionary({
+        "Type": PDFName("OutputIntent"),
+        "S": PDFName("GTS_PDFA1"),
+        "OutputConditionIdentifier": PDFString("sRGB IEC61966-2.1"),
+        "Info": PDFString("sRGB IEC61966-2.1"),
+        "RegistryName": PDFString("http://www.color.org"),
+        "DestOutputProfile": doc.Reference(profile),
+    })
+    catalog = doc.Catalog
+    catalog.__NoDefault__ = [*catalog.__NoDefault__, "OutputIntents"]
+    catalog.OutputIntents = PDFArray([doc.Reference(intent)])
 
 
 def add_metadata(doc, lang: str | None, claims: Claims) -> None:
