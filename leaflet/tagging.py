@@ -9,8 +9,10 @@ and each page's StructParents, with ReportLab's own PDF objects: nothing reads t
 back or guesses structure afterwards.
 
 A new kind of content needs no code here: a paragraph takes its role from its paragraph
-style (`style.role`, default P), a container (a box, a table, a list) gives its parts a
-parent node, and the recorder places each node in the tree the first time it draws.
+style (`style.role`, default P; a bulleted style's LI gets its Lbl and LBody), a container
+(a box, a table) gives its parts a parent node, and the recorder places each node in the
+tree the first time it draws, in the container it is drawn in; list items drawn one after
+another in the same container make one list (L).
 """
 
 from __future__ import annotations
@@ -111,6 +113,11 @@ class Recorder:
             return
         if node.parent is None:
             node.parent = self.groups[-1]
+            if node.role == "LI":  # list items drawn one after another in a container: one list
+                kids = node.parent.kids
+                if not (kids and isinstance(kids[-1], Node) and kids[-1].role == "L"):
+                    self._place(Node("L", parent=node.parent))
+                node.parent = kids[-1]
         self._place(node.parent)
         node.parent.kids.append(node)
         node.placed = True
