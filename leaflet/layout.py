@@ -70,6 +70,18 @@ DIRECTIONS_HEADINGS = {True: "Your child's directions from the prescription",
 class Rendered:
     pdf: bytes
     pages: int
+    #: How full each page's text area is (0 to 1), the last page included.
+    page_fill: tuple[float, ...] = ()
+
+
+#: A number and the unit after it ("100 mg", "33 lb", "6 months") never break across lines.
+_NUMBER_UNIT = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?) +(?=(?:mg|mL|ml|mcg|µg|g|kg|lb|lbs|IU|units?|years?"
+                          r"|months?|weeks?|days?|hours?|minutes?|times|tablets?|puffs?|drops?)\b)")
+
+
+def keep_units(text: str) -> str:
+    """Join each number to its unit with a no-break space (text or markup alike)."""
+    return _NUMBER_UNIT.sub("\\1\u00a0", text)
 
 
 def markup(text: str) -> str:
@@ -159,7 +171,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
                                       claims=Claims(pdfua=True, pdfa="A" if pdfa else None)))
     except LayoutError as exc:
         raise LeafletError(_too_big(exc, style, page_size)) from None
-    return Rendered(pdf=buffer.getvalue(), pages=doc.canv.page_total)
+    return Rendered(pdf=buffer.getvalue(), pages=doc.canv.page_total, page_fill=tuple(doc.page_fill))
 
 
 # --- Metadata ----------------------------------------------------------------------
@@ -251,7 +263,7 @@ class _Look:
         key = (text, style.name, bullet, escaped)
         parsed = self._parsed.get(key)
         if parsed is None:
-            source = text if escaped else markup(text)
+            source = keep_units(text if escaped else markup(text))
             made = _Remembered(source, style, bulletText=bullet, memory=self._wrapped, key=key)
             if len(self._parsed) >= 4096:  # bounded: memory stays flat over a long batch
                 self._parsed.clear()
@@ -384,7 +396,7 @@ def _key_points(leaflet: Leaflet, look: _Look) -> Flowable:
 def _directions(text: str, leaflet: Leaflet, look: _Look) -> Flowable:
     """The pharmacy's own directions for this patient. Patient data: never cached."""
     heading = DIRECTIONS_HEADINGS[leaflet.audience.speaks_to_parent]
-    directions = _TaggedParagraph(markup(text), look.cell)
+    directions = _TaggedParagraph(keep_units(markup(text)), look.cell)
     directions.node = Node("P")
     cells = [look.paragraph(heading, look.box_heading), directions]
     return _boxed(cells, look, border=look.accent, fill=look.box_fill)
@@ -458,6 +470,8 @@ class _Box(Flowable):
             break
         if not first or not rest:
             return []  # nothing fits here: the box moves to the next page whole
+        if first == self.content[:1] and len(self.content) > 1 and rest[0] is self.content[1]:
+            return []  # only its title would fit: a title alone at the foot of a page means nothing
         return [self._holding(first), self._holding(rest)]
 
     def _holding(self, content: list[Flowable]) -> _Box:
@@ -598,7 +612,17 @@ class _KeepTogether(KeepTogether):
 
 
 class _LeafletDoc(BaseDocTemplate):
-    """Turns each marked flowable (section headings, the key points) into a bookmark."""
+    """Turns each marked flowable (section headings, the key points) into a bookmark, and
+    measures how full each page is."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.page_fill: list[float] = []
+
+    def handle_pageEnd(self) -> None:
+        frame = self.frame
+        self.page_fill.append(min(1.0, round((frame._y2 - frame._y) / (frame._y2 - frame._y1), 3)))
+        super().handle_pageEnd()
 
     def afterFlowable(self, flowable: Flowable) -> None:
         title = getattr(flowable, "bookmark", None)
