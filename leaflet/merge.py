@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -350,6 +351,61 @@ def _first_id(reader: PdfReader) -> bytes:
     return value.original_bytes if hasattr(value, "original_bytes") else bytes(str(value), "utf-8")
 
 
+_REFERENCE = re.compile(rb"(?<![\d.])(\d+) (\d+) R\b")
+_OBJECT = re.compile(rb"\s*(\d+)\s+0\s+obj\b")
+_NUMS = re.compile(rb"(\d+)\s*\[([^\[\]]*)\]")
+
+
+def _raw_object(reader: PdfReader, idnum: int) -> bytes | None:
+    """An object's body as stored (not a stream), or None when it is not simply there."""
+    offset = reader.xref.get(0, {}).get(idnum)
+    if not offset:
+        return None
+    reader.stream.seek(offset)
+    data = reader.stream.read(16384)
+    match = _OBJECT.match(data)
+    end = data.find(b"endobj")
+    if not match or int(match[1]) != idnum or end < 0:
+        return None
+    body = data[match.end():end].strip()
+    return None if b"stream" in body or b"(" in body or b"<" not in body else body
+
+
+def _raw_tree(reader: PdfReader, tree_ref, top, parent_tree_ref):
+    """The bodies of a leaflet's structure elements and its ParentTree entries, read as
+    bytes: (bodies by object number, [(key, [element references])]); None if the file
+    is not laid out simply enough (then its objects are copied through pypdf)."""
+    if not all(isinstance(ref, IndirectObject) and ref.generation == 0 for ref in (tree_ref, top, parent_tree_ref)):
+        return None
+    bodies: dict[int, bytes] = {}
+    waiting = [top.idnum]
+    pages = {page.indirect_reference.idnum for page in reader.pages}
+    while waiting:
+        idnum = waiting.pop()
+        if idnum in bodies:
+            continue
+        body = _raw_object(reader, idnum)
+        if body is None or b"/StructElem" not in body or len(bodies) > 100_000:
+            return None
+        bodies[idnum] = body
+        for match in _REFERENCE.finditer(body):
+            ref = int(match[1])
+            if int(match[2]) != 0:
+                return None
+            if ref not in pages and ref != tree_ref.idnum and ref not in bodies:
+                waiting.append(ref)
+    body = _raw_object(reader, parent_tree_ref.idnum)
+    if body is None or b"/Kids" in body or b"/Nums" not in body:
+        return None
+    entries = []
+    for key, refs in _NUMS.findall(body):
+        found = [(int(m[1]), int(m[2])) for m in _REFERENCE.finditer(refs)]
+        if any(ref[0] not in bodies for ref in found):
+            return None
+        entries.append((int(key), found))
+    return bodies, entries
+
+
 def _text(value: str) -> bytes:
     buffer = io.BytesIO()
     TextStringObject(value).write_to_stream(buffer)
@@ -391,6 +447,16 @@ class _Tags:
             return
         for role, standard in (tree.get("/RoleMap") or {}).items():
             self.role_map[str(role)] = str(standard)
+        tree_ref = root.raw_get("/StructTreeRoot")
+        raw = _raw_tree(reader, tree_ref, top, tree.raw_get("/ParentTree"))
+        if raw is not None:  # leaflet's own trees: copied as bytes, renumbered (pypdf parsing is slow)
+            part = self._copy_raw(raw, copier, tree_ref, top, mark, lang)
+        else:
+            part = self._copy_parsed(copier, top, nums, mark, lang)
+        self.parts.append(part)
+        self.next_key += pages
+
+    def _copy_parsed(self, copier: _Copier, top: IndirectObject, nums, mark: str, lang) -> int:
         out, stream = copier.out, copier.out.stream
         part = out.allocate()
         copier.numbers[(top.idnum, top.generation)] = part  # the leaflet's Document becomes this Part
@@ -412,8 +478,36 @@ class _Tags:
             out.end()
             self.parent_tree.append((self.next_key + int(key), number))
         copier.drain()
-        self.parts.append(part)
-        self.next_key += pages
+        return part
+
+    def _copy_raw(self, raw: tuple[dict[int, bytes], list[tuple[int, list[tuple[int, int]]]]],
+                  copier: _Copier, tree_ref: IndirectObject, top: IndirectObject, mark: str, lang) -> int:
+        bodies, parent_tree = raw
+        out = copier.out
+        numbers = dict(copier.pages)
+        numbers[(tree_ref.idnum, tree_ref.generation)] = _DOCUMENT  # only the Document's /P names it
+        part = numbers[(top.idnum, top.generation)] = out.allocate()
+        for idnum in bodies:
+            if (idnum, 0) not in numbers:
+                numbers[(idnum, 0)] = out.allocate()
+
+        def renumber(match: re.Match) -> bytes:
+            key = (int(match[1]), int(match[2]))
+            if key not in numbers:
+                numbers[key] = out.allocate()
+            return b"%d 0 R" % numbers[key]
+
+        for idnum, body in bodies.items():
+            body = _REFERENCE.sub(renumber, body)
+            if idnum == top.idnum:
+                body = body.replace(b"/S /Document", b"/S /Part", 1).rstrip()[:-2] + b" /T " + _text(mark)
+                body += (b" /Lang " + _text(str(lang)) if lang is not None else b"") + b" >>"
+            out.raw(numbers[(idnum, 0)], body)
+        for key, refs in parent_tree:
+            number = out.allocate()
+            out.raw(number, b"[" + b" ".join(b"%d 0 R" % numbers[ref] for ref in refs) + b"]")
+            self.parent_tree.append((self.next_key + key, number))
+        return part
 
     def finish(self, out: _Out) -> bool:
         """Write the Document, the ParentTree and the StructTreeRoot; whether all are tagged."""
