@@ -362,9 +362,15 @@ def _raw_object(reader: PdfReader, idnum: int) -> bytes | None:
     if not offset:
         return None
     reader.stream.seek(offset)
-    data = reader.stream.read(16384)
-    match = _OBJECT.match(data)
+    data = reader.stream.read(1024)
     end = data.find(b"endobj")
+    while end < 0 and len(data) < 65536:  # a long one: read on
+        more = reader.stream.read(len(data))
+        if not more:
+            break
+        data += more
+        end = data.find(b"endobj")
+    match = _OBJECT.match(data)
     if not match or int(match[1]) != idnum or end < 0:
         return None
     body = data[match.end():end].strip()
@@ -440,8 +446,7 @@ class _Tags:
         tree = tree.get_object() if tree is not None else None
         top = tree.get("/K") if tree is not None else None
         parent_tree = tree.get("/ParentTree") if tree is not None else None
-        nums = parent_tree.get_object().get("/Nums") if parent_tree is not None else None
-        if not isinstance(top, IndirectObject) or nums is None:
+        if not isinstance(top, IndirectObject) or parent_tree is None:
             self.all_tagged = False
             self.next_key += pages
             return
@@ -452,6 +457,11 @@ class _Tags:
         if raw is not None:  # leaflet's own trees: copied as bytes, renumbered (pypdf parsing is slow)
             part = self._copy_raw(raw, copier, tree_ref, top, mark, lang)
         else:
+            nums = parent_tree.get_object().get("/Nums")
+            if nums is None:
+                self.all_tagged = False
+                self.next_key += pages
+                return
             part = self._copy_parsed(copier, top, nums, mark, lang)
         self.parts.append(part)
         self.next_key += pages
