@@ -67,6 +67,8 @@ class Recorder:
         """Open marked content for `node` (not inside an artifact: then it is decoration)."""
         if self.in_artifact:
             return False
+        if node.role == "Figure" and not node.alt:  # PDF/UA: no image without its alternative text
+            raise ValueError("a Figure was drawn without alternative text (Node.alt)")
         self._place(node)
         page_marks = self.marks[self.page]
         mcid = len(page_marks)

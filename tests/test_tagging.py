@@ -346,3 +346,14 @@ def test_a_merge_that_would_mix_paper_sizes_is_refused(cli_runner, tmp_path):
             "Row 2 – 00002-dupixent-adult.pdf (A4)") in result.output
     assert not (tmp_path / "print.pdf").exists()
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 2  # the leaflets themselves are built
+
+
+def test_a_figure_without_alternative_text_is_refused():
+    from leaflet.tagging import Node, Recorder
+
+    recorder = Recorder()
+    with pytest.raises(ValueError, match="alternative text"):
+        recorder.begin([], Node("Figure"))
+    code: list[str] = []
+    assert recorder.begin(code, Node("Figure", alt="A pre-filled pen"))
+    assert code == ["/Figure <</MCID 0>> BDC"]
