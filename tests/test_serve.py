@@ -482,3 +482,14 @@ def test_translations_are_languages_of_their_medicine(tmp_path, monkeypatch):
         page = client.get("/").text
         assert '<option value="es">Español (es)</option>' in page
         assert client.get("/api/medicines").json()[0]["languages"] == ["en", "es"]
+
+
+def test_an_archival_pdf_is_the_cli_builds(client, cli_runner, tmp_path):
+    out = tmp_path / "pdfa.pdf"
+    result = cli_runner.invoke(cli, ["build", str(DUPIXENT), "-a", "adult", "--pdfa", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    response = api(client, {"medicine": "dupixent", "audience": "adult", "pdfa": "yes"})
+    assert response.status_code == 200
+    assert response.content == out.read_bytes()
+    assert response.content != api(client, {"medicine": "dupixent", "audience": "adult"}).content
+    assert '<option value="yes">Yes</option>' in client.get("/").text
