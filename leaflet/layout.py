@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -35,10 +33,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import fonts
+from . import fonts, rtl
 from .errors import LeafletError
 from .styles import Style, TextStyle
 from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning
+
+rtl.install()
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
 #: How footer lines begin; `leaflet check` finds the footer by them.
@@ -62,9 +62,12 @@ class Rendered:
     pages: int
 
 
-def markup(text: str) -> str:
-    """Text from content or users made safe for ReportLab's paragraph markup."""
-    return escape(unicodedata.normalize("NFC", text), {'"': "&quot;", "'": "&#39;"})
+def markup(text: str, bold: bool = False) -> str:
+    """Text from content or users made safe for ReportLab's paragraph markup.
+
+    Each run of a script the Latin font does not draw is set in its own face.
+    """
+    return fonts.markup(text, bold)
 
 
 def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Personal = Personal()) -> Rendered:
@@ -187,8 +190,9 @@ class _Look:
                                           textColor=self.accent, fontSize=self.heading.fontSize,
                                           leading=self.heading.leading)
         self.warning_title = ParagraphStyle("warning_title", parent=self.bold, textColor=self.warning_border)
-        self._parsed: dict[tuple[str, str, str | None, bool], tuple[str, list, object]] = {}
+        self._parsed: dict[tuple[str, str, str | None, bool], tuple[str, ParagraphStyle, list, object]] = {}
         self._wrapped: dict[tuple, tuple] = {}
+        self._twins: dict[str, ParagraphStyle] = {}
         # Tables set a cell font even when cells hold paragraphs; without this it is Helvetica.
         self.cell_font = [("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
                           ("FONTSIZE", (0, 0), (-1, -1), style.body.font_size)]
@@ -203,16 +207,32 @@ class _Look:
         key = (text, style.name, bullet, escaped)
         parsed = self._parsed.get(key)
         if parsed is None:
-            source = text if escaped else markup(text)
+            source = text if escaped else markup(text, bold=style.fontName == fonts.BOLD)
+            style = self._shaped(style, source)
             made = _Remembered(source, style, bulletText=bullet, memory=self._wrapped, key=key)
             if len(self._parsed) >= 4096:  # bounded: memory stays flat over a long batch
                 self._parsed.clear()
                 self._wrapped.clear()
-            self._parsed[key] = (source, made.frags, made.bulletText)
+            self._parsed[key] = (source, style, made.frags, made.bulletText)
             return made
-        source, frags, bullet_frags = parsed
+        source, style, frags, bullet_frags = parsed
         return _Remembered(source, style, bulletText=bullet_frags, frags=list(frags),
                            memory=self._wrapped, key=key)
+
+    def _shaped(self, style: ParagraphStyle, source: str) -> ParagraphStyle:
+        """The style itself, or for text in another script its shaped, bidi-ordered twin.
+
+        Shaping (uharfbuzz) joins Arabic letters and forms Devanagari clusters; bidi puts
+        right-to-left words in reading order. Latin-only text skips both: it needs
+        neither, and they cost time.
+        """
+        if '<font name="' not in source and not rtl.needs_bidi(source):
+            return style
+        twin = self._twins.get(style.name)
+        if twin is None:
+            twin = self._twins[style.name] = ParagraphStyle(f"{style.name}-shaped", parent=style,
+                                                            shaping=1, wordWrap="LTR")
+        return twin
 
     def _para(self, name: str, spec: TextStyle, font: str, colour, **extra) -> ParagraphStyle:
         options = dict(
@@ -247,6 +267,11 @@ class _Remembered(Paragraph):
         super().__init__(text, style, bulletText, frags, *args, **kwargs)
         self._memory, self._key = memory, key
 
+    def breakLines(self, width):
+        if self.style.shaping and (rtl.direction.get() == "RTL" or rtl.needs_bidi(self.text)):
+            return rtl.break_lines(self, width, super().breakLines, rtl.direction.get())
+        return super().breakLines(width)
+
     def wrap(self, availWidth, availHeight):
         if self._memory is None:
             return super().wrap(availWidth, availHeight)
@@ -273,7 +298,8 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
         look.paragraph(leaflet.for_line, look.subtitle),
     ]
     if personal.patient_name:
-        story.append(Paragraph(f"Prepared for {markup(personal.patient_name)}", look.bold))
+        story.append(look.paragraph(f"Prepared for {markup(rtl.isolated(personal.patient_name), bold=True)}",
+                                    look.bold, escaped=True))
     story.append(_key_points(leaflet, look))
     for section in leaflet.sections:
         story.append(_heading(section.heading, look.heading, look))
@@ -420,7 +446,7 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
 def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: int, total: int) -> list[Paragraph]:
     lines = []
     if personal.pharmacy or personal.pharmacy_phone:
-        who = ", ".join(markup(part) for part in (personal.pharmacy, personal.pharmacy_phone) if part)
+        who = ", ".join(markup(rtl.isolated(part)) for part in (personal.pharmacy, personal.pharmacy_phone) if part)
         lines.append(look.paragraph(f"{PHARMACY_LABEL} {who}", look.footer, escaped=True))
     lines.append(look.paragraph(
         f"<b>{PAGE_NUMBER.format(page=page, total=total)}</b>. {markup(leaflet.source_line)} "
