@@ -35,7 +35,7 @@ from pypdf.errors import PdfReadError
 from .errors import LeafletError
 from .model import Content
 from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, make_reader, printed, tailor
-from .layout import PAGE_NUMBER, PHARMACY_LABEL
+from . import i18n
 from .load import open_input
 from .validate import load_content
 
@@ -75,7 +75,7 @@ def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content) -> list[Miss]:
     readers get, so that printing one of them here is caught. An empty list means the
     PDF is right for this reader.
     """
-    return compare(visible_text(pdf, leaflet.title), leaflet, content)
+    return compare(visible_text(pdf, leaflet.title, leaflet.language), leaflet, content)
 
 
 def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
@@ -87,7 +87,7 @@ def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
     with open_input(pdf_path, "a PDF", mode="rb") as handle:
         pdf = handle.read()
     try:
-        text = visible_text(pdf, leaflet.title)
+        text = visible_text(pdf, leaflet.title, leaflet.language)
     except LeafletError as error:
         raise LeafletError(f"{pdf_path}: {error.message}") from None
     return leaflet, compare(text, leaflet, content)
@@ -95,11 +95,15 @@ def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
 
 # --- Reading the PDF ---------------------------------------------------------------------
 
-_FOOTER_START = re.compile("^(" + re.escape(PAGE_NUMBER).replace(r"\{page\}", r"\d+").replace(r"\{total\}", r"\d+")
-                           + "|" + re.escape(PHARMACY_LABEL) + ")")
+def _footer_start(language: str) -> re.Pattern:
+    """How footer lines begin in this language ("Page 1 of 2", "Your pharmacy:")."""
+    words = i18n.catalogue(language)
+    page = re.escape(words.page_number).replace(r"\{page\}", r"\d+").replace(r"\{total\}", r"\d+")
+    pharmacy = re.escape(words.pharmacy.split("{pharmacy}")[0].strip())
+    return re.compile(f"^({page}|{pharmacy})")
 
 
-def visible_text(pdf: bytes, title: str) -> str:
+def visible_text(pdf: bytes, title: str, language: str = "en") -> str:
     """The body text of every page, in order, without page headers and footers."""
     if not pdf.lstrip()[:5] == b"%PDF-":
         raise LeafletError("not a PDF (it does not start with %PDF-)")
@@ -110,14 +114,15 @@ def visible_text(pdf: bytes, title: str) -> str:
         pages = list(PdfReader(io.BytesIO(pdf)).pages)
         if not pages:
             raise LeafletError("the PDF has no pages")
-        return "\n".join(_page_body(page, title) for page in pages)
+        footer_start = _footer_start(language)
+        return "\n".join(_page_body(page, title, footer_start) for page in pages)
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise LeafletError(f"not a readable PDF ({exc})") from None
     finally:
         quiet.setLevel(level)
 
 
-def _page_body(page, title: str) -> str:
+def _page_body(page, title: str, footer_start: re.Pattern) -> str:
     pieces: list[tuple[str, float]] = []
 
     def visit(text: str, cm, tm, _font, _size) -> None:
@@ -134,7 +139,7 @@ def _page_body(page, title: str) -> str:
     header = [y for text, y in pieces if y == top and _squash(text) == _squash(title)]
     ceiling = header[0] if header else math.inf
     bottom = float(page.mediabox.bottom) + 0.3 * float(page.mediabox.height)  # footers sit low
-    footer = [y for text, y in pieces if y < bottom and _FOOTER_START.match(" ".join(text.split()))]
+    footer = [y for text, y in pieces if y < bottom and footer_start.match(" ".join(text.split()))]
     floor = max(footer) if footer else -math.inf
     return "\n".join(text for text, y in pieces if floor < y < ceiling)
 
@@ -242,7 +247,7 @@ def _everything(content: Content) -> Iterator[Fact]:
         everyone = Audience("everyone", "", 0, math.inf, speaks_to_parent)
         yield from tailor(content, Reader(everyone)).facts
     for name, audience in AUDIENCES.items():
-        yield Fact(f"audience-label:{name}", audience.label)
+        yield Fact(f"audience-label:{name}", getattr(i18n.catalogue(content.language).audiences, name))
 
 
 def _occurrences(body: str, text: str) -> Iterator[int]:

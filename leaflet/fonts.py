@@ -142,8 +142,9 @@ def _face_for(char: str, current: Face | None) -> Face | None:
 def runs(text: str) -> list[tuple[Face, str]]:
     """Text split into runs, each drawn by one face.
 
-    White space and marks stay in the run they follow, so a word is split only where a
-    face lacks a character (Noto Sans Arabic has no brackets: they come from DejaVu).
+    White space, marks and joiners stay in the run they follow; other characters go to
+    their script's face, or the first face that has them (Noto Sans Arabic has no
+    brackets: they come from DejaVu).
     Raises ValueError for a character no face can draw; `cannot_draw` says which.
     """
     if _latin_chars().issuperset(text) and not needs_own_face(text):
@@ -151,10 +152,13 @@ def runs(text: str) -> list[tuple[Face, str]]:
     out: list[tuple[Face, str]] = []
     current: Face | None = None
     for char in text:
-        if char.isspace() and current is not None:
+        if current is not None and (char.isspace() or char in _JOINERS or unicodedata.category(char) in ("Mn", "Me")):
             face = current
         else:
-            face = _face_for(char, current)
+            # Digits and punctuation do not stay in a right-to-left (or Devanagari) run:
+            # shaping would lay them out in that script's direction, and bidi decides where
+            # they go ("النور, 01632": the comma and number belong to the English around them).
+            face = _face_for(char, None if current in BUNDLED[1:] else current)
             if face is None:
                 raise ValueError(cannot_draw(text))
         if out and out[-1][0] is face:
@@ -167,6 +171,10 @@ def runs(text: str) -> list[tuple[Face, str]]:
 
 _OWN_SCRIPTS = re.compile("[%s]" % "".join(f"{chr(low)}-{chr(high)}" for face in BUNDLED[1:]
                                              for low, high in face.ranges))
+
+
+#: Zero-width joiner and non-joiner: they shape the letters on both sides.
+_JOINERS = "\u200c\u200d"
 
 
 def needs_own_face(text: str) -> bool:

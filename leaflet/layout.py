@@ -33,7 +33,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import fonts, rtl
+from . import fonts, i18n, rtl
 from .errors import LeafletError
 from .styles import Style, TextStyle
 from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning
@@ -41,9 +41,6 @@ from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning
 rtl.install()
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
-#: How footer lines begin; `leaflet check` finds the footer by them.
-PHARMACY_LABEL = "Your pharmacy:"
-PAGE_NUMBER = "Page {page} of {total}"
 BULLET = "\u2022"
 
 
@@ -75,6 +72,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         raise LeafletError(f"unknown page size {page_size!r} (choose from: {', '.join(PAGE_SIZES)})")
     _refuse_undrawable(personal)
     fonts.register_fonts()
+    words = i18n.catalogue(leaflet.language)
     look = _look_for(style)
     width, height = PAGE_SIZES[page_size]
     margin = style.margin_mm * mm
@@ -126,7 +124,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         leftMargin=margin, rightMargin=margin, topMargin=margin, bottomMargin=margin,
         title=f"{leaflet.title}: {leaflet.for_line}",
         author=leaflet.source_author,
-        subject=f"Patient leaflet for {leaflet.brand} ({leaflet.generic}). {leaflet.source_line}",
+        subject=words.pdf_subject.format(brand=leaflet.brand, generic=leaflet.generic, source=leaflet.source_line),
         creator="leaflet",
         lang=leaflet.language,
         displayDocTitle=True,
@@ -297,9 +295,11 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
         look.paragraph(leaflet.title, look.title),
         look.paragraph(leaflet.for_line, look.subtitle),
     ]
+    words = i18n.catalogue(leaflet.language)
+    if leaflet.notice:
+        story.append(look.paragraph(leaflet.notice, look.warning_title))
     if personal.patient_name:
-        story.append(look.paragraph(f"Prepared for {markup(rtl.isolated(personal.patient_name), bold=True)}",
-                                    look.bold, escaped=True))
+        story.append(look.paragraph(words.prepared_for.format(name=rtl.isolated(personal.patient_name)), look.bold))
     story.append(_key_points(leaflet, look))
     for section in leaflet.sections:
         story.append(_heading(section.heading, look.heading, look))
@@ -444,13 +444,15 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
 
 
 def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: int, total: int) -> list[Paragraph]:
+    words = i18n.catalogue(leaflet.language)
     lines = []
     if personal.pharmacy or personal.pharmacy_phone:
-        who = ", ".join(markup(rtl.isolated(part)) for part in (personal.pharmacy, personal.pharmacy_phone) if part)
-        lines.append(look.paragraph(f"{PHARMACY_LABEL} {who}", look.footer, escaped=True))
+        who = ", ".join(rtl.isolated(part) for part in (personal.pharmacy, personal.pharmacy_phone) if part)
+        lines.append(look.paragraph(words.pharmacy.format(pharmacy=who), look.footer))
+    page_number = words.page_number.format(page=words.number(page), total=words.number(total))
     lines.append(look.paragraph(
-        f"<b>{PAGE_NUMBER.format(page=page, total=total)}</b>. {markup(leaflet.source_line)} "
-        f"Last updated {markup(leaflet.last_updated)}.",
+        f"<b>{markup(page_number, bold=True)}</b>. {markup(leaflet.source_line)} "
+        f"{markup(words.last_updated.format(date=leaflet.last_updated))}",
         look.footer,
         escaped=True,
     ))

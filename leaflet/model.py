@@ -152,9 +152,11 @@ class Device(Strict):
 
 
 class DeviceColumns(Strict):
-    name: NonEmpty = "Device"
-    doses: NonEmpty = "Doses"
-    ages: NonEmpty = "For"
+    """Table headings; a heading left out is the language's own (catalogue: device_columns)."""
+
+    name: NonEmpty | None = None
+    doses: NonEmpty | None = None
+    ages: NonEmpty | None = None
 
 
 class Devices(Strict):

@@ -95,11 +95,21 @@ def _shape_frag_word(word, features=None, force=False):
     text = "".join(part for _, part in frags)
     if needs_bidi(text):
         groups = _visual(groups, text)
+    # Direction marks have done their work in ordering; drawn, they have no width, and a
+    # run of nothing else upsets ReportLab's spacing after the word.
+    groups = [group for group in groups if "".join(part for _, part in group).strip(_MARKS)] or groups[:1]
+    if len(groups) == 1:
+        only = groups[0]
+        width = sum(stringWidth(part, frag.fontName, frag.fontSize) for frag, part in only)
+        return _reportlab_shape(word.__class__([width, *only]), features, force)
     shaped = []
     for group in groups:
         width = sum(stringWidth(part, frag.fontName, frag.fontSize) for frag, part in group)
         shaped.append(_reportlab_shape(word.__class__([width, *group]), features, True))
     return shaped[0].__class__([sum(part[0] for part in shaped), *(piece for part in shaped for piece in part[1:])])
+
+
+_MARKS = "\u200e\u200f"
 
 
 def _visual(groups: list[list], text: str) -> list[list]:

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Union
 
+from . import i18n
 from .errors import LeafletError
 from .model import Applies, Content, Line
 
@@ -40,10 +41,9 @@ AUDIENCES: dict[str, Audience] = {
     )
 }
 
-_VOICES = {
-    True: {"you": "your child", "You": "Your child", "your": "your child's", "Your": "Your child's"},
-    False: {"you": "you", "You": "You", "your": "your", "Your": "Your"},
-}
+def voice(catalogue: i18n.Catalogue, speaks_to_parent: bool) -> dict[str, str]:
+    """What {you} {You} {your} {Your} become for this reader, in the content's language."""
+    return (catalogue.voice.caregiver if speaks_to_parent else catalogue.voice.others).model_dump()
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,8 @@ class Leaflet:
     language: str
     use_ids: tuple[str, ...]
     facts: tuple[Fact, ...] = field(default=())
+    #: A line printed under the audience label, e.g. that a translation is not yet reviewed.
+    notice: str | None = None
 
 
 #: The section name the disclaimer is printed (and scored) under: it has no heading.
@@ -149,7 +151,7 @@ def printed(leaflet: Leaflet) -> list[Printed]:
         out.append(Printed(section, text, prose, queue.pop(0) if queue else None))
 
     box = leaflet.key_points_heading
-    for label in (leaflet.title, leaflet.for_line, box):
+    for label in (leaflet.title, leaflet.for_line, *([leaflet.notice] if leaflet.notice else []), box):
         add(box, label, False)
     for point in leaflet.key_points:
         add(box, point, True)
@@ -218,11 +220,12 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
     if not uses:
         raise LeafletError(_nothing_applies(content, reader))
     use_ids = frozenset(use.id for use in uses)
-    voice = _VOICES[reader.audience.speaks_to_parent]
+    words = i18n.catalogue(content.language)
+    speech = voice(words, reader.audience.speaks_to_parent)
     facts: list[Fact] = []
 
     def say(text: str, name: str, origin: tuple, safety: bool = False) -> str:
-        spoken = text.format_map(voice)
+        spoken = text.format_map(speech)
         facts.append(Fact(name, spoken, safety, origin))
         return spoken
 
@@ -241,8 +244,9 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
 
     use_blocks: list[Block] = list(_paras(pick(content.uses.intro, "uses.intro", ("uses", "intro"))))
     if _narrowed_away(content, reader, use_ids):
-        measures = " and ".join(m for m, v in (("age", reader.age), ("weight", reader.weight)) if v is not None)
-        use_blocks.append(Para(say(NARROWED_NOTE.replace("{measures}", measures), "narrowed-to-patient", ())))
+        note = (words.narrowed.both if reader.age is not None and reader.weight is not None
+                else words.narrowed.age if reader.age is not None else words.narrowed.weight)
+        use_blocks.append(Para(say(note, "narrowed-to-patient", ())))
     for index, use in enumerate(content.uses.items):
         if use.id not in use_ids:
             continue
@@ -265,8 +269,9 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         if applies_to(d.applies, reader, use_ids)
     )
     if device_rows:
-        cols = devices.columns
-        device_blocks.append(Table((cols.name, cols.doses, cols.ages), device_rows))
+        cols, default = devices.columns, words.device_columns
+        device_blocks.append(Table((cols.name or default.name, cols.doses or default.doses,
+                                    cols.ages or default.ages), device_rows))
     device_blocks.extend(_paras(pick(devices.notes, "devices.notes", ("devices", "notes"))))
     sections.append(Section(devices.heading, tuple(device_blocks)))
 
@@ -283,24 +288,23 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         brand=medicine.brand,
         generic=medicine.generic,
         audience=reader.audience,
-        for_line=reader.audience.label,
+        for_line=getattr(words.audiences, reader.audience.name, reader.audience.label),
         key_points_heading=content.key_points.heading,
         key_points=key_points,
         sections=tuple(sections),
         disclaimer=disclaimer,
-        source_line=_sentence(f"Source: {source.title}" + (f" ({source.publisher})" if source.publisher else ""))
-        + f" Reviewed by {source.reviewer}.",
+        source_line=_sentence((words.source_with_publisher if source.publisher else words.source).format(
+            title=source.title, publisher=source.publisher)) + " " + words.reviewed_by.format(reviewer=source.reviewer),
         source_author=source.publisher or f"{source.title} (reviewed by {source.reviewer})",
-        last_updated=f"{source.last_updated.day} {source.last_updated:%B %Y}",
+        last_updated=words.date(source.last_updated),
         language=content.language,
         use_ids=tuple(use.id for use in uses),
         facts=tuple(facts),
     )
 
 
-#: Said when a patient's age or weight left out uses that the audience as a whole has,
-#: so a reader is not puzzled that fewer uses are named than the text counts.
-NARROWED_NOTE = "This leaflet names only the uses that fit {your} {measures}."
+# When a patient's age or weight left out uses that the audience as a whole has, a note
+# (catalogue: narrowed) says so, so a reader is not puzzled that fewer uses are named.
 
 
 def _narrowed_away(content: Content, reader: Reader, shown: frozenset[str]) -> bool:
@@ -311,7 +315,7 @@ def _narrowed_away(content: Content, reader: Reader, shown: frozenset[str]) -> b
 
 
 def _sentence(text: str) -> str:
-    return text if text.endswith((".", "?", "!")) else text + "."
+    return text if text.endswith((".", "?", "!", "\u061f")) else text + "."
 
 
 def _paras(texts: tuple[str, ...]) -> tuple[Block, ...]:

@@ -100,12 +100,13 @@ def test_every_fact_knows_where_in_the_content_file_it_comes_from(audience):
     from conftest import DUPIXENT
     from leaflet.build import Request, tailored
     from leaflet.load import load_yaml
-    from leaflet.tailor import _VOICES
+    from leaflet.i18n import catalogue
+    from leaflet.tailor import voice as voice_of
     from leaflet.validate import load_content
 
     data = load_yaml(DUPIXENT).data
     leaflet = tailored(load_content(DUPIXENT), Request(DUPIXENT, audience))
-    voice = _VOICES[leaflet.audience.speaks_to_parent]
+    voice = voice_of(catalogue(leaflet.language), leaflet.audience.speaks_to_parent)
     for fact in leaflet.facts:
         node = data
         for part in fact.origin:
