@@ -15,6 +15,7 @@ from .load import load_yaml
 from .model import Content
 from .styles import available_styles
 from .tailor import AUDIENCES
+from .translation import content_for
 from .validate import validate as validate_against
 
 AUDIENCE_CHOICES = [*AUDIENCES, "all"]
@@ -93,9 +94,13 @@ def cli() -> None:
               help=f"A style from styles/ ({', '.join(available_styles())}) or a path to a style YAML file.")
 @click.option("--page-size", type=click.Choice(list(PAGE_SIZES), case_sensitive=False), default="a4", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="Where to write the PDF [default: output/<medicine>-<audience>.pdf].")
+              help="Where to write the PDF [default: output/<medicine>-<audience>.pdf, "
+                   "output/<medicine>-<language>-<audience>.pdf for other languages].")
+@click.option("--language", "-l", metavar="CODE",
+              help="The content's translation to print: es picks <medicine>.es.yaml beside CONTENT.")
+@click.option("--strict", is_flag=True, help="Refuse a translation not yet reviewed by a qualified person.")
 def build_command(content: Path, audience: str, patient_age: float | None, patient_weight: float | None,
-                  style: str, page_size: str, output: Path | None) -> None:
+                  style: str, page_size: str, output: Path | None, language: str | None, strict: bool) -> None:
     """Build one leaflet (or one per audience with --audience all).
 
     \b
@@ -103,7 +108,9 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
       leaflet build content/dupixent.yaml --audience adult
       leaflet build content/dupixent.yaml -a caregiver --patient-age 3 --patient-weight 14
       leaflet build content/dupixent.yaml -a all --style large-print --page-size letter
+      leaflet build content/dupixent.yaml -a all --language es
     """
+    content = content_for(content, language)
     audiences = list(AUDIENCES) if audience == "all" else [audience]
     if len(audiences) > 1:
         if output is not None:
@@ -112,7 +119,7 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
             raise LeafletError("--patient-age belongs to one audience; it cannot be used with --audience all")
     for each in audiences:
         request = Request(content, each, patient_age, patient_weight, style, page_size)
-        path, rendered = build(request, output)
+        path, rendered = build(request, output, strict=strict)
         click.echo(f"wrote {path} ({rendered.pages} page{'s' if rendered.pages != 1 else ''})")
 
 
@@ -153,13 +160,14 @@ def validate(content: Path) -> None:
               help="Write every row's status, output, pages, sha256 and error (.csv or .json).")
 @click.option("--verify", is_flag=True, help="Read each new PDF back (as `leaflet check` does) and fail the row, "
                                             "writing nothing, if a line is missing or misplaced.")
+@click.option("--strict", is_flag=True, help="Fail rows whose translation is not yet reviewed by a qualified person.")
 def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path | None, shard: str | None,
-                  force: bool, report: Path | None, verify: bool) -> None:
+                  force: bool, report: Path | None, verify: bool, strict: bool) -> None:
     """Build one personalised leaflet per row of a CSV manifest.
 
     \b
     Columns: content, audience (required); patient_age, patient_weight, patient_name,
-    pharmacy, pharmacy_phone, style, page_size, output (optional). Rows with problems
+    pharmacy, pharmacy_phone, style, page_size, language, output (optional). Rows with problems
     are reported and the rest are still built; re-running skips rows already built.
     Exit status: 0 all built or up to date, 1 some rows failed, 2 bad manifest or options,
     130/143 stopped by Ctrl-C/SIGTERM.
@@ -173,7 +181,7 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
     from .batch import Options, Shard, run
 
     options = Options(manifest, out_dir, jobs, merge, Shard.parse(shard) if shard is not None else None,
-                      force, report, verify)
+                      force, report, verify, strict)
     summary = run(options)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
@@ -226,8 +234,9 @@ def lint_command(content: Path, audience: str, strict: bool, today) -> None:
               help="The reader the leaflet is for.")
 @click.option("--patient-age", type=AGE, metavar="YEARS", help="The patient's age, if it was built for one.")
 @click.option("--patient-weight", type=WEIGHT, metavar="KG", help="The patient's weight, if it was built for one.")
+@click.option("--language", "-l", metavar="CODE", help="The translation it was built from (as for build).")
 def check_command(pdf: Path, content: Path, audience: str, patient_age: float | None,
-                  patient_weight: float | None) -> None:
+                  patient_weight: float | None, language: str | None) -> None:
     """Read a printed leaflet back and check it against its tailoring.
 
     Every line and safety line meant for this reader must be in the PDF, and no line
@@ -242,7 +251,7 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
     """
     from .check import check_file
 
-    leaflet, misses = check_file(pdf, content, audience, patient_age, patient_weight)
+    leaflet, misses = check_file(pdf, content_for(content, language), audience, patient_age, patient_weight)
     for miss in misses:
         click.echo(f"{pdf}: {miss}")
     if misses:

@@ -101,7 +101,9 @@ class Catalogue(_Strict):
             return self
         source = _source_messages()
         for key, text in _messages(self).items():
-            extra = _fields(text) - _fields(source[key])
+            # The narrowed-to-patient notes are said in the reader's voice, like content.
+            voiced = {"you", "You", "your", "Your"} if key.startswith("narrowed.") else set()
+            extra = _fields(text) - _fields(source[key]) - voiced
             if extra:
                 raise ValueError(f"{key}: unknown field(s) {', '.join(sorted(extra))} "
                                  f"(the English message has: {', '.join(sorted(_fields(source[key]))) or 'none'})")

@@ -24,6 +24,7 @@ from . import fonts
 from .build import Request, tailored
 from .errors import LeafletError
 from .layout import PAGE_SIZES, Personal
+from .translation import content_for, refuse_unreviewed
 from .load import open_input
 from .styles import load_style
 from .tailor import AUDIENCES, make_reader
@@ -31,7 +32,7 @@ from .validate import load_content
 
 REQUIRED = ("content", "audience")
 OPTIONAL = ("patient_age", "patient_weight", "patient_name", "pharmacy", "pharmacy_phone", "style",
-            "page_size", "output")
+            "page_size", "language", "output")
 COLUMNS = REQUIRED + OPTIONAL
 MAX_TEXT = 200  # characters in a name, pharmacy or phone; longer is a data error, not a name
 MAX_NAME_BYTES = 200  # output file name, leaving room for the state file's suffix
@@ -260,8 +261,12 @@ def output_name(row: int, values: dict[str, str], problems: list[str]) -> str | 
         return f"{row:05d}.pdf"
 
 
-def check_row(row: int, values: dict[str, str], base: Path, problems: list[str]) -> Request | None:
-    """The row's Request when every field is good; otherwise problems says what is wrong."""
+def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
+              strict: bool = False) -> Request | None:
+    """The row's Request when every field is good; otherwise problems says what is wrong.
+
+    strict: a translation not yet reviewed by a qualified person is a problem.
+    """
     content_text = (values.get("content") or "").strip()
     audience = (values.get("audience") or "").strip().lower()
     before = len(problems)
@@ -281,10 +286,16 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str])
         problems.append("content: empty; name a content file")
     else:
         content_path = Path(content_text) if Path(content_text).is_absolute() else base / content_text
+        language = (values.get("language") or "").strip()
         try:
+            content_path = content_for(content_path, language or None)
             content = loaded_content(content_path)[0]
+            if strict:
+                refuse_unreviewed(content, content_path)
         except LeafletError as exc:
-            problems.append(f"content: {exc.message}")
+            problems.append(f"language {language!r}: {exc.message}" if language and content is None
+                            and "no content in language" in exc.message else f"content: {exc.message}")
+            content = None
     if not audience:
         problems.append(f"audience: empty (choose from: {', '.join(AUDIENCES)})")
     elif audience not in AUDIENCES:

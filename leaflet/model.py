@@ -9,7 +9,7 @@ a reader is decided by the `applies` data on each item (see `leaflet.tailor`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from string import Formatter
 
@@ -180,10 +180,37 @@ class LintSettings(Strict):
     max_source_age_months: Annotated[int, Field(ge=1, le=120)] = 12
 
 
+class Review(Strict):
+    """Whether a qualified person (a pharmacist fluent in both languages) checked it."""
+
+    status: Literal["not-reviewed", "reviewed"]
+    reviewer: NonEmpty | None = None
+    date: IsoDate | None = None
+
+    @model_validator(mode="after")
+    def _reviewed_by_someone(self) -> Review:
+        if self.status == "reviewed" and (self.reviewer is None or self.date is None):
+            raise ValueError("a reviewed translation names its reviewer and the date of the review")
+        return self
+
+
+class Translation(Strict):
+    """Where a translated content file comes from, and who made and checked it."""
+
+    #: The content file it translates (a file name beside this one) and which version:
+    #: the first 12 hex digits of that file's sha256 when it was translated.
+    source_file: NonEmpty
+    source_version: Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
+    translator: NonEmpty
+    review: Review
+
+
 class Content(Strict):
     """One medicine's leaflet content, for every audience."""
 
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    #: Present in a translation (dupixent.es.yaml): its source, translator and review.
+    translation: Translation | None = None
     medicine: Medicine
     source: Source
     #: Term -> plain explanation. The text explains each term the first time it is used.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from . import i18n
+from .translation import not_reviewed
 from .errors import LeafletError
 from .model import Applies, Content, Line
 
@@ -300,6 +301,7 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         language=content.language,
         use_ids=tuple(use.id for use in uses),
         facts=tuple(facts),
+        notice=words.not_reviewed if not_reviewed(content) else None,
     )
 
 
