@@ -31,10 +31,12 @@ class Request:
     style: str = "standard"
     page_size: str = "a4"
     personal: Personal = Personal()
+    #: The uses (conditions) prescribed for, by id; empty: every use that applies.
+    uses: tuple[str, ...] = ()
 
 
 def tailored(content: Content, request: Request) -> Leaflet:
-    reader = make_reader(request.audience, request.patient_age, request.patient_weight)
+    reader = make_reader(request.audience, request.patient_age, request.patient_weight, request.uses or None)
     return tailor(content, reader)
 
 
@@ -46,8 +48,9 @@ def render_request(request: Request, content: Content | None = None, style: Styl
 
 
 def default_output(content: Content, audience: str, out_dir: Path = Path("output")) -> Path:
-    """output/<medicine>-<audience>.pdf, the brand made safe for a file name."""
-    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", content.medicine.brand).lower()).strip("-")
+    """output/<medicine>-<audience>.pdf (<medicine>-<language>-<audience>.pdf in another
+    language than English), the first brand (or the generic name) made safe for a file name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", content.name).lower()).strip("-")
     language = "" if content.language == "en" else f"{content.language.lower()}-"
     return out_dir / f"{slug or 'leaflet'}-{language}{audience}.pdf"
 

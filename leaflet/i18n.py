@@ -17,7 +17,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Literal
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -74,7 +74,6 @@ class Catalogue(_Strict):
     pharmacy: str
     page_number: str
     source: str
-    source_with_publisher: str
     reviewed_by: str
     last_updated: str
     device_columns: DeviceColumns
@@ -90,6 +89,15 @@ class Catalogue(_Strict):
     def date(self, day: dt.date) -> str:
         """A date written out for this language ("1 de febrero de 2024")."""
         return format_date(day, format="long" if self.locale != "en_GB" else "d MMMM y", locale=self.locale)
+
+    def partial_date(self, value: str) -> str:
+        """A date given as YYYY, YYYY-MM or YYYY-MM-DD, to that precision, never invented."""
+        parts = [int(part) for part in str(value).split("-")]
+        if len(parts) == 1:
+            return str(parts[0])
+        if len(parts) == 2:
+            return format_skeleton("yMMMM", dt.date(parts[0], parts[1], 1), locale=self.locale)
+        return self.date(dt.date(*parts))
 
     def number(self, value: float) -> str:
         """A number for this language ("0,75" in Spanish)."""
