@@ -24,6 +24,7 @@ import io
 import logging
 import math
 import re
+from collections import Counter
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -189,6 +190,8 @@ def _whole_words(body: str, edges: set[int], start: int, text: str) -> bool:
 
 def compare(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
     """The misses between a PDF's body text (from `visible_text`) and a tailored leaflet."""
+    if i18n.catalogue(leaflet.language).right_to_left:
+        return _compare_words(body, leaflet, content)
     body, edges = _squash_keeping_edges(body)
     claimed: list[tuple[int, int]] = []
     misses: list[Miss] = []
@@ -229,6 +232,51 @@ def compare(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
             misses.append(Miss(UNEXPECTED, ", ".join(dict.fromkeys(f.name for f in facts)), facts[0].text,
                                any(f.safety for f in facts),
                                other_voice=any(f.name in my_names for f in facts)))
+    return misses
+
+
+def _words(text: str) -> Counter:
+    """The words of a text, for right-to-left leaflets: letters and digits only.
+
+    NFKC folds Arabic presentation forms (the joined shapes) back to letters; marks
+    (harakat) are dropped, as are brackets and full stops, whose place on a mixed line
+    differs between the page and the file.
+    """
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Mn")
+    # A word may join two scripts ("وIL-13"); the page draws them as separate runs.
+    return Counter(part for word in re.findall(r"\w+", text) for part in re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]+", word))
+
+
+def _compare_words(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
+    """`compare` for right-to-left leaflets: by the words of each line, not their order.
+
+    A PDF reader gives a right-to-left line back as runs in visual order, so lines
+    cannot be found as strings. Instead each line meant for this reader must find all
+    its words on the pages, and uses them up; a line meant only for other readers is
+    unexpected when all its words are still left over afterwards.
+    """
+    left = _words(body)
+    misses: list[Miss] = []
+    for fact in _reading_order(leaflet):
+        wanted = _words(fact.text)
+        if wanted and not wanted <= left:
+            misses.append(Miss(MISSING, fact.name, fact.text, fact.safety))
+            continue
+        left -= wanted
+    for text in _labels(leaflet):
+        if _words(text) <= left:
+            left -= _words(text)
+    mine = {_squash(fact.text) for fact in leaflet.facts} | {_squash(leaflet.for_line)}
+    my_names = {fact.name for fact in leaflet.facts}
+    seen: set[str] = set()
+    for fact in _everything(content):
+        wanted = _squash(fact.text)
+        if not wanted or wanted in mine or wanted in seen:
+            continue
+        seen.add(wanted)
+        words = _words(fact.text)
+        if words and words <= left:
+            misses.append(Miss(UNEXPECTED, fact.name, fact.text, fact.safety, other_voice=fact.name in my_names))
     return misses
 
 

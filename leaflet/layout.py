@@ -13,7 +13,7 @@ from functools import lru_cache, partial
 from typing import Callable
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -80,7 +80,16 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
     _refuse_undrawable(personal)
     fonts.register_fonts()
     words = i18n.catalogue(leaflet.language)
-    look = _look_for(style)
+    look = _look_for(style, words.right_to_left)
+    direction = rtl.direction.set("RTL" if words.right_to_left else "LTR")
+    try:
+        return _render(leaflet, style, page_size, personal, look)
+    finally:
+        rtl.direction.reset(direction)
+
+
+def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, look: _Look) -> Rendered:
+    words = i18n.catalogue(leaflet.language)
     width, height = PAGE_SIZES[page_size]
     margin = style.margin_mm * mm
     frame_width = width - 2 * margin
@@ -94,8 +103,13 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         top = height - margin
         canvas.setFont(fonts.BOLD, look.header.fontSize)
         canvas.setFillColor(look.accent)
-        canvas.drawString(margin, top - look.header.fontSize,
-                          _fit(leaflet.title, fonts.BOLD, look.header.fontSize, frame_width))
+        if look.right_to_left or fonts.needs_own_face(leaflet.title):  # shaped, in reading order
+            title = look.paragraph(leaflet.title, look.header_title)
+            _, title_height = title.wrap(frame_width, height)
+            title.drawOn(canvas, margin, top - title_height)
+        else:
+            canvas.drawString(margin, top - look.header.fontSize,
+                              _fit(leaflet.title, fonts.BOLD, look.header.fontSize, frame_width))
         canvas.setStrokeColor(look.rule)
         canvas.setLineWidth(style.line_width)
         rule_y = top - header_height + look.gap / 2
@@ -156,8 +170,8 @@ def _colour(value: str | None) -> colors.Color | None:
 
 
 @lru_cache(maxsize=8)
-def _look_for(style: Style) -> _Look:
-    return _Look(style)
+def _look_for(style: Style, right_to_left: bool = False) -> _Look:
+    return _Look(style, right_to_left)
 
 
 class _Look:
@@ -167,9 +181,12 @@ class _Look:
     (about 15% of a render), and a batch prints the same content text thousands of times.
     """
 
-    def __init__(self, style: Style) -> None:
+    def __init__(self, style: Style, right_to_left: bool = False) -> None:
         c = style.colours
         self.style = style
+        #: A right-to-left page: text aligned right, bullets and box bars on the right,
+        #: table columns mirrored.
+        self.right_to_left = right_to_left
         self.text = _colour(c.text)
         self.accent = _colour(c.accent)
         self.rule = _colour(c.rule)
@@ -191,6 +208,8 @@ class _Look:
         self.cell_head = self._para("cell_head", style.body, fonts.BOLD, self.text, spaceAfter=0)
         self.footer = self._para("footer", style.footer, fonts.REGULAR, self.text)
         self.header = self.footer
+        self.header_title = ParagraphStyle("header_title", parent=self.footer, fontName=fonts.BOLD,
+                                           textColor=self.accent, spaceBefore=0, spaceAfter=0)
         self.box_heading = ParagraphStyle("box_heading", parent=self.subheading, spaceBefore=0,
                                           textColor=self.accent, fontSize=self.heading.fontSize,
                                           leading=self.heading.leading)
@@ -211,6 +230,9 @@ class _Look:
         """
         key = (text, style.name, bullet, escaped)
         parsed = self._parsed.get(key)
+        right_bullet = bullet if self.right_to_left else None
+        if right_bullet:
+            bullet = None  # ReportLab draws bullets on the left: _Remembered draws it on the right
         if parsed is None:
             source = text if escaped else markup(text, bold=style.fontName == fonts.BOLD)
             style = self._shaped(style, source)
@@ -219,10 +241,13 @@ class _Look:
                 self._parsed.clear()
                 self._wrapped.clear()
             self._parsed[key] = (source, style, made.frags, made.bulletText)
+            made.right_bullet = right_bullet
             return made
         source, style, frags, bullet_frags = parsed
-        return _Remembered(source, style, bulletText=bullet_frags, frags=list(frags),
+        made = _Remembered(source, style, bulletText=bullet_frags, frags=list(frags),
                            memory=self._wrapped, key=key)
+        made.right_bullet = right_bullet
+        return made
 
     def _shaped(self, style: ParagraphStyle, source: str) -> ParagraphStyle:
         """The style itself, or for text in another script its shaped, bidi-ordered twin.
@@ -231,7 +256,7 @@ class _Look:
         right-to-left words in reading order. Latin-only text skips both: it needs
         neither, and they cost time.
         """
-        if '<font name="' not in source and not rtl.needs_bidi(source):
+        if not self.right_to_left and '<font name="' not in source and not rtl.needs_bidi(source):
             return style
         twin = self._twins.get(style.name)
         if twin is None:
@@ -247,11 +272,14 @@ class _Look:
             spaceBefore=spec.space_before,
             spaceAfter=spec.space_after,
             textColor=colour,
-            alignment=TA_LEFT,  # ragged right reads more easily than justified text
+            # ragged right (ragged left for right-to-left text) reads more easily than justified
+            alignment=TA_RIGHT if self.right_to_left else TA_LEFT,
             allowWidows=0,  # never strand a paragraph's last line at the top of a page
             bulletFontSize=spec.font_size,  # ReportLab's default is 10 pt, below any minimum
         )
         options.update(extra)
+        if self.right_to_left and "leftIndent" in options:  # indents mirror too
+            options["rightIndent"], options["leftIndent"] = options.pop("leftIndent"), 0
         made = ParagraphStyle(name, **options)
         _refuse_small_print(name, made, self.style.min_font_size)
         return made
@@ -271,6 +299,19 @@ class _Remembered(Paragraph):
     def __init__(self, text, style=None, bulletText=None, frags=None, *args, memory=None, key=None, **kwargs):
         super().__init__(text, style, bulletText, frags, *args, **kwargs)
         self._memory, self._key = memory, key
+
+    #: A bullet drawn at the right of the first line (right-to-left lists).
+    right_bullet: str | None = None
+
+    def draw(self):
+        super().draw()
+        if self.right_bullet:
+            style = self.style
+            lines = getattr(self.blPara, "lines", None) or [None]
+            ascent = getattr(lines[0], "ascent", None) or style.fontSize
+            self.canv.setFont(style.bulletFontName, style.bulletFontSize)
+            self.canv.setFillColor(style.textColor)
+            self.canv.drawRightString(self.width - style.bulletIndent, self.height - ascent, self.right_bullet)
 
     def breakLines(self, width):
         if self.style.shaping and (rtl.direction.get() == "RTL" or rtl.needs_bidi(self.text)):
@@ -368,7 +409,7 @@ def _warning(block: Warning, look: _Look) -> Flowable:
 
 def _boxed(cells: list[Flowable], look: _Look, border, fill, left_bar: float = 0) -> Flowable:
     return _Box(cells, padding=look.style.box_padding, line_width=look.style.line_width, border=border,
-                fill=fill, left_bar=left_bar, space=look.gap)
+                fill=fill, left_bar=left_bar, space=look.gap, right_to_left=look.right_to_left)
 
 
 class _Box(Flowable):
@@ -380,7 +421,7 @@ class _Box(Flowable):
     """
 
     def __init__(self, content: list[Flowable], padding: float, line_width: float, border, fill,
-                 left_bar: float, space: float) -> None:
+                 left_bar: float, space: float, right_to_left: bool = False) -> None:
         super().__init__()
         self.content = content
         self.padding = padding
@@ -388,6 +429,8 @@ class _Box(Flowable):
         self.border = border
         self.fill = fill
         self.left_bar = left_bar
+        #: On a right-to-left page the thick bar is on the right (the side a line starts).
+        self.right_to_left = right_to_left
         self.spaceBefore = self.spaceAfter = space
         self._placed: list[tuple[Flowable, float]] = []
 
@@ -430,7 +473,7 @@ class _Box(Flowable):
 
     def _holding(self, content: list[Flowable]) -> _Box:
         return _Box(content, self.padding, self.line_width, self.border, self.fill, self.left_bar,
-                    self.spaceBefore)
+                    self.spaceBefore, self.right_to_left)
 
     def draw(self) -> None:
         canvas = self.canv
@@ -441,13 +484,15 @@ class _Box(Flowable):
         canvas.setStrokeColor(self.border)
         canvas.setLineWidth(self.line_width)
         canvas.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+        bar_x = self.width - self.left_bar / 2 if self.right_to_left else self.left_bar / 2
         if self.left_bar:
             canvas.setLineWidth(self.left_bar)
-            canvas.line(self.left_bar / 2, 0, self.left_bar / 2, self.height)
+            canvas.line(bar_x, 0, bar_x, self.height)
         canvas.restoreState()
         top = self.height - self.padding
+        left = self.padding if self.right_to_left else self.padding + self.left_bar
         for flowable, bottom in self._placed:
-            flowable.drawOn(canvas, self.padding + self.left_bar, top - bottom)
+            flowable.drawOn(canvas, left, top - bottom)
 
 
 #: How a table's width is shared among its columns, by the number of columns.
@@ -455,8 +500,10 @@ _COLUMN_SHARES = {1: (1.0,), 2: (0.5, 0.5), 3: (0.38, 0.27, 0.35), 4: (0.3, 0.2,
 
 
 def _table(block: TableBlock, look: _Look, width: float) -> Table:
-    rows = [[look.paragraph(text, look.cell_head) for text in block.header]]
-    rows += [[look.paragraph(text, look.cell) for text in row] for row in block.rows]
+    """A table; on a right-to-left page its columns are mirrored (the first on the right)."""
+    order = (lambda cells: list(reversed(cells))) if look.right_to_left else list
+    rows = [order([look.paragraph(text, look.cell_head) for text in block.header])]
+    rows += [order([look.paragraph(text, look.cell) for text in row]) for row in block.rows]
     pad = look.style.box_padding / 2
     commands = [
         *look.cell_font,
@@ -469,7 +516,7 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
     ]
     if look.table_header_fill is not None:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), look.table_header_fill))
-    return Table(rows, colWidths=[width * share for share in _COLUMN_SHARES[len(block.header)]],
+    return Table(rows, colWidths=order([width * share for share in _COLUMN_SHARES[len(block.header)]]),
                  style=TableStyle(commands),
                  repeatRows=1, spaceBefore=look.gap / 2, spaceAfter=look.gap)
 

@@ -18,6 +18,7 @@ ReportLab is pinned below 6.
 from __future__ import annotations
 
 import re
+import unicodedata
 from contextvars import ContextVar
 
 from bidi import algorithm
@@ -84,7 +85,15 @@ def _shape_frag_word(word, features=None, force=False):
     features = FEATURES if features is None else features
     frags = word[1:]
     names = {frag.fontName for frag, _ in frags}
-    if len(names) <= 1 or any(hasattr(frag, "cbDefn") for frag, _ in frags):
+    if any(hasattr(frag, "cbDefn") for frag, _ in frags):
+        return _reportlab_shape(word, features, force)
+    if len(names) <= 1:
+        if len(frags) == 1 and direction.get() == "RTL" and not needs_bidi(frags[0][1]):
+            # "2017." or "(albuterol)." in right-to-left text: the full stop goes on the left.
+            frag, text = frags[0]
+            shown = log2vis(text, "RTL")
+            if shown != text:
+                word = word.__class__([word[0], (frag, shown)])
         return _reportlab_shape(word, features, force)
     groups: list[list] = []
     for frag, text in frags:
@@ -136,13 +145,24 @@ def _visual(groups: list[list], text: str) -> list[list]:
 direction: ContextVar[str] = ContextVar("direction", default="LTR")
 
 
+def _strong(char: str) -> bool:
+    return unicodedata.bidirectional(char) in ("L", "R", "AL", "EN", "AN")
+
+
 def visual_order(words: list[str], base: str) -> list[int]:
     """For each word of a line (logical order), its position in visual order."""
     v_to_l: list[int] = []
     log2vis(" ".join(words), base, positions_V_to_L=v_to_l)
+    # A word is placed where its first strong character (a letter or digit) goes: in
+    # "Dupixent (dupilumab)" on a right-to-left page the closing bracket ends up on the far
+    # left, but the word it belongs to stays with the English around it.
     owner = []
     for index, word in enumerate(words):
-        owner += [index] * len(word) + [-1]
+        owner += [index if _strong(char) else -1 for char in word] + [-1]
+    for index, word in enumerate(words):
+        if not any(_strong(char) for char in word):  # all punctuation: place it by any character
+            start = sum(len(w) + 1 for w in words[:index])
+            owner[start:start + len(word)] = [index] * len(word)
     seen: list[int] = []
     for logical in v_to_l:
         word = owner[logical] if logical < len(owner) else -1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 import shutil
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def test_batch_language_column_and_strict(cli_runner, tmp_path):
     out = tmp_path / "out"
     result = cli_runner.invoke(cli, ["batch", str(manifest), "--out-dir", str(out), "--jobs", "1"])
     assert result.exit_code == 1
-    assert "row 4: language 'fr'" in result.output and "available: en, es" in result.output
+    assert "row 4: language 'fr'" in result.output and "available: ar, en, es" in result.output
     from pypdf import PdfReader
     spanish = " ".join(page.extract_text() for page in PdfReader(out / "es.pdf").pages)
     assert "Preparado para Lucía Pérez" in spanish
@@ -147,3 +148,79 @@ def test_spanish_lint_uses_spanish_formulas_and_targets(tmp_path):
     (tmp_path / "dupixent.es.yaml").write_text(hard, encoding="utf-8")
     findings = lint_file(tmp_path / "dupixent.es.yaml", today=__import__("datetime").date(2024, 6, 1)).findings
     assert any(f.code == "section-grade" and "Fernández-Huerta reading ease" in f.message for f in findings)
+
+
+# --- Arabic: right to left ---------------------------------------------------------------
+
+ARABIC = DUPIXENT.with_name("dupixent.ar.yaml")
+
+
+def _boxes(pdf: bytes, page: int = 1) -> list[tuple[float, float, str]]:
+    """(x, y, word) of each word poppler finds on a page: where it is drawn."""
+    import re
+    import subprocess
+    from html import unescape
+
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"], input=pdf,
+                         capture_output=True, check=True).stdout.decode()
+    return [(float(x), float(y), unescape(w)) for x, y, w in
+            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out)]
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_arabic_facts_read_back_per_audience(audience):
+    content = load_content(ARABIC)
+    built = build_leaflet(audience, content=ARABIC)
+    assert check_pdf(built.pdf, tailor(content, make_reader(audience)), content) == []
+    assert str(built.reader.trailer["/Root"]["/Lang"]) == "ar"
+
+
+def test_arabic_check_catches_another_audiences_leaflet():
+    content = load_content(ARABIC)
+    adult_pdf = build_leaflet("adult", content=ARABIC).pdf
+    misses = check_pdf(adult_pdf, tailor(content, make_reader("caregiver")), content)
+    assert any(m.kind == "missing" and m.name == "audience-label" for m in misses)
+    assert any(m.kind == "unexpected" for m in misses)
+
+
+def test_arabic_text_is_right_aligned_and_shaped():
+    built = build_leaflet("adult", content=ARABIC)
+    boxes = _boxes(built.pdf)
+    margin_right = max(x for x, _, _ in boxes)
+    # Body lines start at the right margin: the first word of the "What is" section,
+    # "تصنع" (drawn right to left, so read back reversed), is the rightmost on its line.
+    first = next((x, y) for x, y, w in boxes if unicodedata.normalize("NFKC", w)[::-1] == "تصنع")
+    line = [x for x, y, _ in boxes if abs(y - first[1]) < 4]
+    assert first[0] == max(line)
+    # Joined letters: Arabic presentation forms, not bare letters side by side.
+    assert any("\ufe70" <= c <= "\ufeff" for _, _, w in boxes for c in w)
+    # Numbers keep their digits in order, Latin brand names read left to right.
+    words = [w for _, _, w in boxes]
+    assert "Dupixent" in words and any("2017" in w for w in words)
+
+
+def test_arabic_table_columns_are_mirrored():
+    built = build_leaflet("adult", content=ARABIC)
+    boxes = _boxes(built.pdf, 2) + _boxes(built.pdf, 1)
+    x_of = {unicodedata.normalize("NFKC", w)[::-1]: x for x, _, w in boxes}
+    # The columns are Device, Doses, For: on a right-to-left page Device is on the right.
+    assert x_of["الجهاز"] > x_of["الجرعات"] > x_of["لمن"]
+    english = _boxes(build_leaflet("adult").pdf, 1) + _boxes(build_leaflet("adult").pdf, 2)
+    x_en = {w: x for x, _, w in english}
+    assert x_en["Device"] < x_en["Doses"] < x_en["For"]
+
+
+def test_arabic_lists_have_their_bullets_on_the_right():
+    boxes = _boxes(build_leaflet("adult", content=ARABIC).pdf)
+    bullets = [x for x, _, w in boxes if w == "\u2022"]
+    text = [x for x, _, w in boxes if w != "\u2022"]
+    assert bullets and min(bullets) > sorted(text)[len(text) // 2]  # right of most of the text
+
+
+def test_the_arabic_translation_is_marked_not_reviewed_on_the_page():
+    from leaflet.check import _words, visible_text
+    from leaflet.i18n import catalogue
+
+    assert load_content(ARABIC).translation.review.status == "not-reviewed"
+    built = build_leaflet("adult", content=ARABIC)
+    assert _words(catalogue("ar").not_reviewed) <= _words(visible_text(built.pdf, "Dupixent (dupilumab)", "ar"))
