@@ -395,7 +395,9 @@ def _ease_findings(audience: str, scores: AudienceScores, where: _Locator,
 
 # --- Sentences ---------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
+#: A sentence ends at . ! ? (Arabic ؟) before one that starts with a capital, a digit, a
+#: Spanish ¿ or ¡, or a letter of a script without capitals (Hebrew, Arabic).
+_SENTENCE_END = re.compile(r"(?<=[.!?\u061f])[\"')\]]*\s+(?=[\"'(\[¿¡]*[A-Z0-9\u00c0-\u00de\u0590-\u08ff])")
 
 
 def sentences(text: str) -> list[str]:
@@ -574,6 +576,9 @@ def table(report: LintReport) -> list[str]:
                 names.append(name)
     width = max([len(name) for name in names] + [len("Overall")]) + 2
     column = 16
+    if not report.scores:
+        return ["Readability: no formula with a documented target for this language; "
+                "sentence length is checked"]
     formulas = report.formulas or READABILITY["en"]
     easy = formulas.higher_is_easier
     whole_limit, section_limit = formulas.targets if easy else (settings.max_grade, settings.max_section_grade)
