@@ -61,6 +61,38 @@ class Narrowed(_Strict):
     both: str
 
 
+class SideEffectTiers(_Strict):
+    common: str
+    call_doctor: str
+    emergency: str
+
+
+class Forms(_Strict):
+    heading: str
+    form: str
+    strength: str
+
+
+class Sources(_Strict):
+    heading: str
+    main: str
+    others: str
+    no_reviewer: str
+    no_date: str
+    no_reviewer_or_date: str
+
+
+class Notes(_Strict):
+    prescribed: str
+    dose_narrowed: str
+    no_dose: str
+
+
+class Directions(_Strict):
+    caregiver: str
+    others: str
+
+
 class Catalogue(_Strict):
     """One language's interface text."""
 
@@ -81,6 +113,11 @@ class Catalogue(_Strict):
     disclaimer: str
     pdf_subject: str
     not_reviewed: str
+    side_effects: SideEffectTiers
+    forms: Forms
+    sources: Sources
+    notes: Notes
+    directions: Directions
 
     @property
     def right_to_left(self) -> bool:
@@ -110,8 +147,9 @@ class Catalogue(_Strict):
         source = _source_messages()
         for key, text in _messages(self).items():
             # The narrowed-to-patient notes are said in the reader's voice, like content.
-            voiced = {"you", "You", "your", "Your"} if key.startswith("narrowed.") else set()
-            extra = _fields(text) - _fields(source[key]) - voiced
+            voiced = key.startswith(("narrowed.", "side_effects.", "notes."))
+            extra = {field for field in _fields(text) - _fields(source[key])
+                     if not (voiced and (field in {"you", "You", "your", "Your"} or "|" in field))}
             if extra:
                 raise ValueError(f"{key}: unknown field(s) {', '.join(sorted(extra))} "
                                  f"(the English message has: {', '.join(sorted(_fields(source[key]))) or 'none'})")

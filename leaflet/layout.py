@@ -55,9 +55,6 @@ class Personal:
     directions: str | None = None
 
 
-#: Headings of the directions box: the caregiver's leaflet, everyone else's.
-DIRECTIONS_HEADINGS = {True: "Your child's directions from the prescription",
-                       False: "Your directions from the prescription"}
 
 
 @dataclass(frozen=True)
@@ -395,7 +392,8 @@ def _key_points(leaflet: Leaflet, look: _Look) -> Flowable:
 
 def _directions(text: str, leaflet: Leaflet, look: _Look) -> Flowable:
     """The pharmacy's own directions for this patient. Patient data: never cached."""
-    heading = DIRECTIONS_HEADINGS[leaflet.audience.speaks_to_parent]
+    directions = i18n.catalogue(leaflet.language).directions  # the caregiver's leaflet, everyone else's
+    heading = directions.caregiver if leaflet.audience.speaks_to_parent else directions.others
     source = markup(text)
     cells = [look.paragraph(heading, look.box_heading), Paragraph(source, look._shaped(look.cell, source))]
     return _boxed(cells, look, border=look.accent, fill=look.box_fill)

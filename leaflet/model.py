@@ -205,7 +205,7 @@ class Source(Strict):
     #: Who reviewed the page, as the page names them; without one the leaflet says none is named.
     reviewer: NonEmpty | None = None
     #: As precise as the page gives it: YYYY, YYYY-MM or YYYY-MM-DD; printed as given. A page
-    #: with no date has none here, and the leaflet says so (`NO_DATE`).
+    #: with no date has none here, and the leaflet says so (catalogue: sources.no_date).
     date: PartialDate | None = None
     #: What the date is on the page.
     date_label: NonEmpty = "Last updated"

@@ -250,18 +250,11 @@ def applies_to(rule: Applies, reader: Reader, use_ids: frozenset[str] | None = N
     return True
 
 
-#: Headings of the three side-effect tiers, in the reader's voice (`leaflet.model.speak`).
-SIDE_EFFECT_TIERS = {
-    "common": "Common side effects",
-    "call_doctor": "Call {your} doctor if {you} {has|have}:",
-    "emergency": "Get emergency help right away if {you} {has|have}:",
-}
-FORM_COLUMNS = ("Form", "Strength")
-FORMS_HEADING = "Forms and strengths"
-SOURCES_HEADING = "Sources"
-NO_REVIEWER = "No reviewer is named on the source page."
-NO_DATE = "No date is given on the source page"
-NO_REVIEWER_OR_DATE = "No reviewer or date is given on the source page."
+# The headings of the side-effect tiers, "Forms and strengths", "Sources", the notes
+# below and the honest "No date is given on the source page" are interface text: they
+# come from the content language's catalogue (leaflet/catalogues/, keys side_effects,
+# forms, sources, notes), said in the reader's voice (`leaflet.model.speak`).
+_SIDE_EFFECT_TIERS = ("common", "call_doctor", "emergency")
 
 #: The plain sections of schema 2, in print order, and where the special ones go.
 _ORDER = ("about", "uses", "important", "before", "how_to_use", "devices", "giving", "missed_dose",
@@ -318,10 +311,10 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         part = getattr(content, name)
         if name == "about":
             blocks = list(pick(part.lines, name, (name, "lines"))) if part else []
-            forms = _forms(content, fits, say)
+            forms = _forms(content, fits, say, words)
             if forms and part:
                 blocks.append(forms)
-            add(part.heading if part else FORMS_HEADING, blocks if part else [forms] if forms else [])
+            add(part.heading if part else words.forms.heading, blocks if part else [forms] if forms else [])
         elif part is None:
             continue
         elif name == "uses":
@@ -329,13 +322,14 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         elif name == "how_to_use":
             blocks = list(pick(part.lines, name, (name, "lines")))
             if part.doses:
-                blocks += _doses(part.doses, reader, use_ids, fits, pick, say)
+                blocks += _doses(part.doses, reader, use_ids, fits, pick, say, words)
             add(part.heading, blocks)
         elif name == "devices":
             add(part.heading, _devices(part, fits, pick, say, voice, words))
         elif name == "side_effects":
             blocks = list(pick(part.intro, "side_effects.intro", ("side_effects", "intro")))
-            for tier, heading in SIDE_EFFECT_TIERS.items():
+            for tier in _SIDE_EFFECT_TIERS:
+                heading = getattr(words.side_effects, tier)
                 lines = pick(getattr(part, tier), f"side_effects.{tier}", ("side_effects", tier), bullet=True)
                 if not lines:
                     continue
@@ -348,13 +342,14 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
             add(part.heading, pick(part.lines, name, (name, "lines")))
     cited = _cited(content, facts)
     if len(cited) > 1:
-        add(SOURCES_HEADING, [Para(_describe_source(s, full=True), prose=False) for s in cited])
+        add(words.sources.heading, [Para(_describe_source(s, full=True, words=words), prose=False) for s in cited])
 
     disclaimer = say(content.disclaimer, "disclaimer", ("disclaimer",), safety=True)
     source = content.source
     if len(cited) > 1:  # the Sources section gives each in full; the footer stays short
-        source_line = _sentence(f"Main source: {source.title}" + (f" ({source.publisher})" if source.publisher else
-                                                                    "")) + f" Others are listed under {SOURCES_HEADING}."
+        source_line = (_sentence(words.sources.main.format(
+            title=source.title + (f" ({source.publisher})" if source.publisher else "")))
+            + " " + words.sources.others.format(heading=words.sources.heading))
     else:
         source_line = _describe_source(source, words=words)
     return Leaflet(
@@ -376,7 +371,7 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         facts=tuple(facts),
         warnings=warnings,
         date_label=(words.last_updated if source.date_label == "Last updated" else source.date_label)
-        if source.date else NO_DATE,
+        if source.date else words.sources.no_date,
         notice=words.not_reviewed if not_reviewed(content) else None,
     )
 
@@ -400,24 +395,25 @@ def _describe_source(source: Source, full: bool = False, words: i18n.Catalogue |
              + (f", {source.url}" if source.url else ""))
     text = _sentence(named if full else words.source.format(title=named))
     if full and not source.reviewer and not source.date:
-        return text + f" {NO_REVIEWER_OR_DATE}"
-    text += " " + words.reviewed_by.format(reviewer=source.reviewer) if source.reviewer else f" {NO_REVIEWER}"
+        return text + f" {words.sources.no_reviewer_or_date}"
+    text += (" " + words.reviewed_by.format(reviewer=source.reviewer) if source.reviewer
+             else f" {words.sources.no_reviewer}")
     if full:
-        text += f" {_dated(source)}."
+        text += f" {_dated(source, words)}."
     return text
 
 
-def _dated(source: Source) -> str:
+def _dated(source: Source, words: i18n.Catalogue) -> str:
     """"Last updated 1 February 2024", or the honest "No date is given on the source page"."""
-    return (f"{source.date_label} {i18n.catalogue(i18n.SOURCE_LANGUAGE).partial_date(source.date)}"
-            if source.date else NO_DATE)
+    label = words.last_updated if source.date_label == "Last updated" else source.date_label
+    return f"{label} {words.partial_date(source.date)}" if source.date else words.sources.no_date
 
 
 def _uses(content: Content, reader: Reader, uses: list, use_ids: frozenset[str], pick, say,
           words: i18n.Catalogue) -> list[Block]:
     blocks: list[Block] = list(pick(content.uses.intro, "uses.intro", ("uses", "intro")))
     if reader.uses is not None and len(uses) < len(content.uses.items):
-        blocks.append(Para(say(PRESCRIBED_NOTE, "narrowed-to-prescription", ())))
+        blocks.append(Para(say(words.notes.prescribed, "narrowed-to-prescription", ())))
     elif _narrowed_away(content, reader, use_ids):
         note = (words.narrowed.both if reader.age is not None and reader.weight is not None
                 else words.narrowed.age if reader.age is not None else words.narrowed.weight)
@@ -435,7 +431,7 @@ def _uses(content: Content, reader: Reader, uses: list, use_ids: frozenset[str],
     return blocks
 
 
-def _forms(content: Content, fits, say) -> Table | None:
+def _forms(content: Content, fits, say, words: i18n.Catalogue) -> Table | None:
     rows = tuple(
         (say(form.form, f"form:{form.id or index}", ("medicine", "forms", index, "form")),
          say(form.strength, f"form:{form.id or index}.strength", ("medicine", "forms", index, "strength"))
@@ -443,10 +439,10 @@ def _forms(content: Content, fits, say) -> Table | None:
         for index, form in enumerate(content.medicine.forms)
         if fits(form.applies)
     )
-    return Table(FORM_COLUMNS, rows) if rows else None
+    return Table((words.forms.form, words.forms.strength), rows) if rows else None
 
 
-def _doses(doses, reader: Reader, use_ids: frozenset[str], fits, pick, say) -> list[Block]:
+def _doses(doses, reader: Reader, use_ids: frozenset[str], fits, pick, say, words: i18n.Catalogue) -> list[Block]:
     """The dose bands that fit the reader, as the source states them: never computed."""
     everyone = Reader(reader.audience, uses=reader.uses)
     fitting = [(index, row) for index, row in enumerate(doses.rows) if fits(row.applies)]
@@ -461,9 +457,9 @@ def _doses(doses, reader: Reader, use_ids: frozenset[str], fits, pick, say) -> l
                              speak(columns.dose, reader.audience.speaks_to_parent)), rows))
         audience_rows = [row for row in doses.rows if applies_to(row.applies, everyone, use_ids)]
         if len(fitting) < len(audience_rows):
-            blocks.append(Para(say(DOSE_NARROWED_NOTE, "dose-narrowed-to-patient", ())))
+            blocks.append(Para(say(words.notes.dose_narrowed, "dose-narrowed-to-patient", ())))
     elif reader.age is not None or reader.weight is not None:
-        blocks.append(Para(say(NO_DOSE_NOTE, "no-dose-for-patient", ())))
+        blocks.append(Para(say(words.notes.no_dose, "no-dose-for-patient", ())))
     blocks += pick(doses.notes, "how_to_use.doses.notes", ("how_to_use", "doses", "notes"))
     return blocks
 
@@ -487,12 +483,9 @@ def _devices(devices, fits, pick, say, voice, words: i18n.Catalogue) -> list[Blo
 
 # When a patient's age or weight left out uses that the audience as a whole has, a note
 # (catalogue: narrowed) says so, so a reader is not puzzled that fewer uses are named.
-#: Said when --use left out uses: the leaflet is about what the prescription is for.
-PRESCRIBED_NOTE = "This leaflet names only what {your} medicine was prescribed for."
-#: Said when a patient's age or weight left out dose bands.
-DOSE_NARROWED_NOTE = "The table shows only the dose for {your} age and weight."
-#: Said when no dose band fits the patient: the tool never works a dose out itself.
-NO_DOSE_NOTE = "The source gives no dose for {your} age and weight. Ask {your} doctor or pharmacist."
+# Notes (catalogue: notes): prescribed, when --use left out uses (the leaflet is about what
+# the prescription is for); dose_narrowed, when a patient's age or weight left out dose
+# bands; no_dose, when no dose band fits the patient (the tool never works a dose out).
 
 
 def _check_prescribed(content: Content, reader: Reader) -> None:

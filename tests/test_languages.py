@@ -233,3 +233,13 @@ def test_lint_splits_arabic_and_spanish_sentences():
     assert len(sentences("Lea la información. ¿Tiene preguntas? Hable con el médico.")) == 3
     report = lint_file(ARABIC, today=__import__("datetime").date(2024, 6, 1))
     assert report.passed and report.scores == ()  # no Arabic formula with a documented target
+
+
+def test_notes_the_model_adds_are_in_the_leaflets_language_and_voice():
+    adult = render_request(Request(SPANISH, "adult", uses=("asthma",)))
+    caregiver = render_request(Request(SPANISH, "caregiver", uses=("asthma",)))
+    from conftest import pdf_text
+
+    assert "Este folleto nombra solo los usos para los que se recetó el medicamento." in pdf_text(adult.pdf)
+    assert ("Este folleto nombra solo los usos para los que se recetó el medicamento de su hijo o hija."
+            in pdf_text(caregiver.pdf))
