@@ -344,7 +344,8 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
     if leaflet.notice:
         story.append(look.paragraph(leaflet.notice, look.warning_title))
     if personal.patient_name:
-        story.append(look.paragraph(words.prepared_for.format(name=rtl.isolated(personal.patient_name)), look.bold))
+        story.append(look.paragraph(words.prepared_for.format(name=rtl.isolated(personal.patient_name, look.right_to_left)),
+                                    look.bold))
     if personal.directions:
         story.append(_directions(personal.directions, leaflet, look))
     story.extend(_warning(warning, look) for warning in leaflet.warnings)
@@ -523,7 +524,8 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
     words = i18n.catalogue(leaflet.language)
     lines = []
     if personal.pharmacy or personal.pharmacy_phone:
-        who = ", ".join(rtl.isolated(part) for part in (personal.pharmacy, personal.pharmacy_phone) if part)
+        who = ", ".join(rtl.isolated(part, look.right_to_left)
+                        for part in (personal.pharmacy, personal.pharmacy_phone) if part)
         lines.append(look.paragraph(words.pharmacy.format(pharmacy=who), look.footer))
     page_number = words.page_number.format(page=words.number(page), total=words.number(total))
     lines.append(look.paragraph(

@@ -184,6 +184,7 @@ def lint_content(content: Content, loaded: Loaded, audiences: Iterable[str] | No
         if content.language.split("-")[0] == "en":  # the curated term list is English
             findings += _jargon(audience, leaflet, content, where)
     findings += _stale_source(content, loaded, today)
+    findings += _stale_translation(content, loaded)
     findings += [Finding(loaded.path, loaded.line_of(key_path), ERROR, "grammar", message)
                  for key_path, message in grammar_problems(content, loaded)]
     findings += [Finding(loaded.path, loaded.line_of(key_path), ERROR, "text-disagrees-with-data", message)
@@ -528,6 +529,25 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
     """Whole months from earlier to later (1 Feb 2024 to 25 Nov 2026 is 33)."""
     months = (later.year - earlier.year) * 12 + later.month - earlier.month
     return months - 1 if later.day < earlier.day else months
+
+
+def _stale_translation(content: Content, loaded: Loaded) -> list[Finding]:
+    """A translation whose source file changed since it was translated (or is missing)."""
+    from .translation import source_version
+
+    if content.translation is None:
+        return []
+    source = Path(loaded.path).with_name(content.translation.source_file)
+    line = loaded.line_of(("translation", "source_version"))
+    if not source.is_file():
+        return [Finding(loaded.path, line, WARNING, "stale-translation",
+                        f"the translated file {content.translation.source_file} is not beside this one")]
+    now = source_version(source)
+    if now == content.translation.source_version:
+        return []
+    return [Finding(loaded.path, line, WARNING, "stale-translation",
+                    f"{source.name} changed since this translation (version {content.translation.source_version}, "
+                    f"now {now}): update the translation, then source_version")]
 
 
 def _stale_source(content: Content, loaded: Loaded, today: dt.date) -> list[Finding]:

@@ -146,7 +146,8 @@ direction: ContextVar[str] = ContextVar("direction", default="LTR")
 
 
 def _strong(char: str) -> bool:
-    return unicodedata.bidirectional(char) in ("L", "R", "AL", "EN", "AN")
+    """A letter or digit (a direction mark, LRM or RLM, places nothing by itself)."""
+    return char not in _MARKS and unicodedata.bidirectional(char) in ("L", "R", "AL", "EN", "AN")
 
 
 def visual_order(words: list[str], base: str) -> list[int]:

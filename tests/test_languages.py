@@ -243,3 +243,22 @@ def test_notes_the_model_adds_are_in_the_leaflets_language_and_voice():
     assert "Este folleto nombra solo los usos para los que se recetó el medicamento." in pdf_text(adult.pdf)
     assert ("Este folleto nombra solo los usos para los que se recetó el medicamento de su hijo o hija."
             in pdf_text(caregiver.pdf))
+
+
+def test_lint_warns_when_the_translated_file_changed(tmp_path):
+    shutil.copy(SPANISH, tmp_path / SPANISH.name)
+    (tmp_path / DUPIXENT.name).write_text(DUPIXENT.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    findings = lint_file(tmp_path / SPANISH.name, today=__import__("datetime").date(2024, 6, 1)).findings
+    stale = [f for f in findings if f.code == "stale-translation"]
+    assert len(stale) == 1 and "dupixent.yaml changed since this translation" in stale[0].message
+    assert stale[0].line == SPANISH.read_text(encoding="utf-8").splitlines().index(
+        next(l for l in SPANISH.read_text(encoding="utf-8").splitlines() if "source_version:" in l)) + 1
+
+
+def test_a_latin_name_on_an_arabic_page_keeps_the_line_in_order():
+    from leaflet.layout import Personal
+
+    built = build_leaflet("adult", content=ARABIC, personal=Personal("Zoë Martin", "High Street Pharmacy",
+                                                                      "01632 960 000"))
+    x = {w: x for x, _, w in _boxes(built.pdf)}
+    assert x["Zoë"] < x["Martin"]  # left to right, as written, inside the Arabic line
