@@ -12,7 +12,7 @@ Babel (CLDR data, shipped in the package: nothing downloaded) for the catalogue'
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from string import Formatter
 from typing import Literal
@@ -125,20 +125,15 @@ class Catalogue(_Strict):
 
     def date(self, day: dt.date) -> str:
         """A date written out for this language ("1 de febrero de 2024")."""
-        return format_date(day, format="long" if self.locale != "en_GB" else "d MMMM y", locale=self.locale)
+        return _date(self.locale, day)
 
     def partial_date(self, value: str) -> str:
         """A date given as YYYY, YYYY-MM or YYYY-MM-DD, to that precision, never invented."""
-        parts = [int(part) for part in str(value).split("-")]
-        if len(parts) == 1:
-            return str(parts[0])
-        if len(parts) == 2:
-            return format_skeleton("yMMMM", dt.date(parts[0], parts[1], 1), locale=self.locale)
-        return self.date(dt.date(*parts))
+        return _partial_date(self.locale, str(value))
 
     def number(self, value: float) -> str:
         """A number for this language ("0,75" in Spanish)."""
-        return format_decimal(value, locale=self.locale)
+        return _number(self.locale, value)
 
     @model_validator(mode="after")
     def _fields_known(self) -> Catalogue:
@@ -154,6 +149,28 @@ class Catalogue(_Strict):
                 raise ValueError(f"{key}: unknown field(s) {', '.join(sorted(extra))} "
                                  f"(the English message has: {', '.join(sorted(_fields(source[key]))) or 'none'})")
         return self
+
+
+# Babel takes tens of microseconds a call; a leaflet writes the same few numbers (page
+# numbers) and dates again and again, so they are remembered.
+@lru_cache(maxsize=512)
+def _number(locale: str, value: float) -> str:
+    return format_decimal(value, locale=locale)
+
+
+@lru_cache(maxsize=64)
+def _date(locale: str, day: dt.date) -> str:
+    return format_date(day, format="long" if locale != "en_GB" else "d MMMM y", locale=locale)
+
+
+@lru_cache(maxsize=64)
+def _partial_date(locale: str, value: str) -> str:
+    parts = [int(part) for part in value.split("-")]
+    if len(parts) == 1:
+        return str(parts[0])
+    if len(parts) == 2:
+        return format_skeleton("yMMMM", dt.date(parts[0], parts[1], 1), locale=locale)
+    return _date(locale, dt.date(*parts))
 
 
 def _fields(text: str) -> set[str]:

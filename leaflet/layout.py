@@ -233,7 +233,8 @@ class _Look:
         if parsed is None:
             source = text if escaped else markup(text, bold=style.fontName == fonts.BOLD)
             style = self._shaped(style, source)
-            made = _Remembered(source, style, bulletText=bullet, memory=self._wrapped, key=key)
+            made = (_RightBulleted if right_bullet else _Remembered)(source, style, bulletText=bullet,
+                                                                     memory=self._wrapped, key=key)
             if len(self._parsed) >= 4096:  # bounded: memory stays flat over a long batch
                 self._parsed.clear()
                 self._wrapped.clear()
@@ -241,8 +242,8 @@ class _Look:
             made.right_bullet = right_bullet
             return made
         source, style, frags, bullet_frags = parsed
-        made = _Remembered(source, style, bulletText=bullet_frags, frags=list(frags),
-                           memory=self._wrapped, key=key)
+        made = (_RightBulleted if right_bullet else _Remembered)(source, style, bulletText=bullet_frags,
+                                                                 frags=list(frags), memory=self._wrapped, key=key)
         made.right_bullet = right_bullet
         return made
 
@@ -297,18 +298,8 @@ class _Remembered(Paragraph):
         super().__init__(text, style, bulletText, frags, *args, **kwargs)
         self._memory, self._key = memory, key
 
-    #: A bullet drawn at the right of the first line (right-to-left lists).
+    #: A bullet drawn at the right of the first line (right-to-left lists: _RightBulleted).
     right_bullet: str | None = None
-
-    def draw(self):
-        super().draw()
-        if self.right_bullet:
-            style = self.style
-            lines = getattr(self.blPara, "lines", None) or [None]
-            ascent = getattr(lines[0], "ascent", None) or style.fontSize
-            self.canv.setFont(style.bulletFontName, style.bulletFontSize)
-            self.canv.setFillColor(style.textColor)
-            self.canv.drawRightString(self.width - style.bulletIndent, self.height - ascent, self.right_bullet)
 
     def breakLines(self, width):
         if self.style.shaping and (rtl.direction.get() == "RTL" or rtl.needs_bidi(self.text)):
@@ -326,6 +317,19 @@ class _Remembered(Paragraph):
         self.width = availWidth
         self._wrapWidths, self.blPara, self.height = remembered
         return self.width, self.height
+
+
+class _RightBulleted(_Remembered):
+    """A list item of a right-to-left page: its bullet at the right of the first line."""
+
+    def draw(self):
+        super().draw()
+        style = self.style
+        lines = getattr(self.blPara, "lines", None) or [None]
+        ascent = getattr(lines[0], "ascent", None) or style.fontSize
+        self.canv.setFont(style.bulletFontName, style.bulletFontSize)
+        self.canv.setFillColor(style.textColor)
+        self.canv.drawRightString(self.width - style.bulletIndent, self.height - ascent, self.right_bullet)
 
 
 def _heading(text: str, style: ParagraphStyle, look: _Look) -> Paragraph:
@@ -520,6 +524,10 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
                  repeatRows=1, spaceBefore=look.gap / 2, spaceAfter=look.gap)
 
 
+#: markup() of texts every page repeats (content and interface text, never patient data).
+_content_markup = lru_cache(maxsize=256)(markup)
+
+
 def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: int, total: int) -> list[Paragraph]:
     words = i18n.catalogue(leaflet.language)
     lines = []
@@ -529,8 +537,8 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
         lines.append(look.paragraph(words.pharmacy.format(pharmacy=who), look.footer))
     page_number = words.page_number.format(page=words.number(page), total=words.number(total))
     lines.append(look.paragraph(
-        f"<b>{markup(page_number, bold=True)}</b>. {markup(leaflet.source_line)} "
-        f"{markup(' '.join(filter(None, (leaflet.date_label, leaflet.last_updated))))}.",
+        f"<b>{_content_markup(page_number, bold=True)}</b>. {_content_markup(leaflet.source_line)} "
+        f"{_content_markup(' '.join(filter(None, (leaflet.date_label, leaflet.last_updated))))}.",
         look.footer,
         escaped=True,
     ))

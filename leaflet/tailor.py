@@ -8,6 +8,7 @@ turns into pages and `leaflet check` compares with a printed PDF.
 from __future__ import annotations
 
 import math
+from functools import cache
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -44,6 +45,12 @@ AUDIENCES: dict[str, Audience] = {
 
 def reader_voice(catalogue: i18n.Catalogue, speaks_to_parent: bool) -> dict[str, str]:
     """What {you} {You} {your} {Your} become for this reader, in the content's language."""
+    return _voices(catalogue.language, speaks_to_parent)
+
+
+@cache
+def _voices(language: str, speaks_to_parent: bool) -> dict[str, str]:
+    catalogue = i18n.catalogue(language)
     return (catalogue.voice.caregiver if speaks_to_parent else catalogue.voice.others).model_dump()
 
 
