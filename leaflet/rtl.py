@@ -88,8 +88,10 @@ def _shape_frag_word(word, features=None, force=False):
     if any(hasattr(frag, "cbDefn") for frag, _ in frags):
         return _reportlab_shape(word, features, force)
     if len(names) <= 1:
-        if len(frags) == 1 and direction.get() == "RTL" and not needs_bidi(frags[0][1]):
-            # "2017." or "(albuterol)." in right-to-left text: the full stop goes on the left.
+        if (len(frags) == 1 and direction.get() == "RTL" and not needs_bidi(frags[0][1])
+                and frags[0][1].endswith(_ENDS)):
+            # "2017." or "(albuterol)." ending right-to-left text: the full stop goes on the
+            # left. A comma inside an English phrase ("Anderson, PharmD") stays put.
             frag, text = frags[0]
             shown = log2vis(text, "RTL")
             if shown != text:
@@ -119,6 +121,8 @@ def _shape_frag_word(word, features=None, force=False):
 
 
 _MARKS = "\u200e\u200f"
+#: How a word that ends a phrase ends: its last marks move to the left on a right-to-left page.
+_ENDS = (".", "!", "?", ":", ";", ")", "]", "\u200f")
 
 
 def _visual(groups: list[list], text: str) -> list[list]:
