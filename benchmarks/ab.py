@@ -1,73 +1,74 @@
-"""A/B: warm time per English leaflet, this working tree against a git ref, interleaved.
+"""Warm render time of two source trees, measured in alternating rounds. Prints figures.
 
-On a shared machine the load changes from minute to minute, so the time is the CPU time
-of the rendering process (time.process_time); the two versions are
-run in alternating rounds (a fresh process each), and each round keeps its fastest
-render (the least disturbed one). The figure is the median of those per-round minima.
+    git archive main | tar -x -C /tmp/leaflet-main
+    .venv/bin/python benchmarks/ab.py /tmp/leaflet-main . [--rounds 6 --runs 60] [--personal]
 
-    .venv/bin/python benchmarks/ab.py --against main --rounds 8
+The machine is shared, so one tree measured after the other can see a different load:
+each round times A then B (then B then A in the next round), each in a fresh process
+with content, style and fonts loaded first, as a batch worker is. Each figure is the
+CPU time (not wall time) of one personalised render, averaged over the run, which
+other processes on the machine disturb far less.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-#: Run inside each version's tree: render each audience `runs` times, print the minima (s).
-PROBE = """
-import sys, time
+PROBE = r"""
+import statistics, sys, time
 from pathlib import Path
 from leaflet.build import Request, render_request
-from leaflet.styles import load_style
+from leaflet.layout import Personal
 from leaflet.validate import load_content
-content = load_content(Path("content/dupixent.yaml"))
-style = load_style("standard")
-for audience in ("caregiver", "adolescent", "adult"):
-    request = Request(Path("content/dupixent.yaml"), audience)
-    render_request(request, content, style)  # warm: parsing and line breaks remembered
-    times = []
-    for _ in range(int(sys.argv[1])):
-        start = time.process_time()
-        render_request(request, content, style)
-        times.append(time.process_time() - start)
-    print(audience, min(times))
+from leaflet.styles import load_style
+root = Path(sys.argv[1])
+content = load_content(root / "content" / "dupixent.yaml")
+style = load_style(sys.argv[2])
+times = []
+render_request(Request(root / "content" / "dupixent.yaml", "adult", style=sys.argv[2]), content=content, style=style)
+for index, audience in enumerate(("caregiver", "adolescent", "adult") * (int(sys.argv[3]) // 3 + 1)):
+    # Personalised, as batch rows are: a different name (and so font subset) each time.
+    personal = (Personal(f"Patient {index} Zoë Łukasz", "High Street Pharmacy", "01632 960 000")
+                if sys.argv[4] == "personal" else Personal())
+    request = Request(root / "content" / "dupixent.yaml", audience, style=sys.argv[2], personal=personal)
+    start = time.process_time()
+    render_request(request, content=content, style=style)
+    times.append(time.process_time() - start)
+print(sum(times) / len(times))
 """
 
 
-def probe(tree: Path, runs: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", PROBE, str(runs)], cwd=tree, check=True,
-                         capture_output=True, text=True, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
-    return {audience: float(value) for audience, value in (line.split() for line in out.stdout.splitlines())}
+def measure(tree: str, style: str, runs: int, personal: str) -> float:
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(tree))
+    out = subprocess.run([sys.executable, "-c", PROBE, os.path.abspath(tree), style, str(runs), personal],
+                         env=env, capture_output=True, text=True, check=True, cwd=os.path.abspath(tree))
+    return float(out.stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", default="main", help="git ref to compare with (default: main)")
-    parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--runs", type=int, default=30, help="renders per round and audience")
+    parser.add_argument("a")
+    parser.add_argument("b")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--style", default="standard")
+    parser.add_argument("--personal", action="store_true",
+                        help="a patient name, pharmacy and phone per leaflet, as batch rows have "
+                             "(default: the plain leaflets of benchmarks/build.py)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as other:
-        archive = subprocess.run(["git", "archive", args.against], cwd=ROOT, check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", other], input=archive, check=True)
-        results: dict[str, list[dict[str, float]]] = {args.against: [], "this tree": []}
-        for _ in range(args.rounds):
-            results[args.against].append(probe(Path(other), args.runs))
-            results["this tree"].append(probe(ROOT, args.runs))
-    print(f"warm render, median over {args.rounds} interleaved rounds of each round's fastest of {args.runs}:")
-    for audience in ("caregiver", "adolescent", "adult"):
-        base = statistics.median(r[audience] for r in results[args.against])
-        mine = statistics.median(r[audience] for r in results["this tree"])
-        base_min = min(r[audience] for r in results[args.against])
-        mine_min = min(r[audience] for r in results["this tree"])
-        print(f"  {audience:<10}  {args.against} {base * 1000:6.2f} ms   this tree {mine * 1000:6.2f} ms"
-              f"   {100 * (mine / base - 1):+5.1f}%   (fastest of all: {base_min * 1000:.2f} / "
-              f"{mine_min * 1000:.2f} ms, {100 * (mine_min / base_min - 1):+.1f}%)")
+    a, b = [], []
+    for index in range(args.rounds):
+        order = [(args.a, a), (args.b, b)] if index % 2 == 0 else [(args.b, b), (args.a, a)]
+        for tree, into in order:
+            into.append(measure(tree, args.style, args.runs, "personal" if args.personal else "plain"))
+        print(f"  round {index + 1}: A {a[-1] * 1000:.2f} ms, B {b[-1] * 1000:.2f} ms", flush=True)
+    ma, mb = statistics.median(a), statistics.median(b)
+    print(f"style {args.style}{', personalised' if args.personal else ''}: A {ma * 1000:.2f} ms, B {mb * 1000:.2f} ms, B/A {mb / ma:.3f} "
+          f"(median of {args.rounds} rounds of {args.runs} renders)")
 
 
 if __name__ == "__main__":

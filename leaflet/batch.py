@@ -101,6 +101,8 @@ class Options:
     report: Path | None = None
     #: Read each new PDF back and fail the row on a missing or misplaced line (`leaflet check`).
     verify: bool = False
+    #: PDF/A-2a for rows whose pdfa column is empty.
+    pdfa: bool = False
     #: Fail rows whose content is a translation not yet reviewed by a qualified person.
     strict: bool = False
 
@@ -179,6 +181,7 @@ def input_hash(request: Request) -> str:
         "patient_name": personal.patient_name,
         "pharmacy": personal.pharmacy,
         "pharmacy_phone": personal.pharmacy_phone,
+        "pdfa": request.pdfa,
     }
     if request.uses:  # only when given, so rows without them keep their hashes
         payload["uses"] = list(request.uses)
@@ -474,7 +477,7 @@ def _plan(options: Options, base: Path) -> _Plan:
         if options.shard is not None and not options.shard.owns(row):
             continue
         plan.rows += 1
-        check_row(row, values, base, problems, strict=options.strict)
+        check_row(row, values, base, problems, options.pdfa, strict=options.strict)
         if problems:
             plan.errors[row] = (str(options.out_dir / name) if name else "", "; ".join(problems))
     for writers in repeated.values():
@@ -572,7 +575,7 @@ def _jobs_and_results(options: Options, base: Path, plan: _Plan) -> Iterator[Job
             continue
         problems: list[str] = []
         name = output_name(row, values, problems)
-        request = check_row(row, values, base, problems, strict=options.strict)
+        request = check_row(row, values, base, problems, options.pdfa, strict=options.strict)
         if request is None or name is None:  # the file changed under us; say so rather than guess
             yield Result(row, FAILED, error="; ".join(problems) or "row changed while the batch ran")
             continue

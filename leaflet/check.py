@@ -16,6 +16,11 @@ How text is compared:
 - A line excluded for this reader is reported only where it is printed outside every
   text this reader should see: words that an included line legitimately contains
   (an adult-only sentence quoted inside a line for everyone) are not a false alarm.
+
+The tags are checked too (what a screen reader reads): a PDF with no structure tree, or
+text drawn neither tagged nor as an Artifact, is `untagged`; a line missing from the
+structure tree, out of its reading order, or a heading at the wrong level (or a line
+tagged as a heading that is not one) is `mis-tagged`.
 """
 
 from __future__ import annotations
@@ -38,10 +43,13 @@ from .model import Content
 from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, make_reader, printed, tailor
 from . import i18n
 from .load import open_input
+from .structure import HEADINGS, read_tags
 from .validate import load_content
 
 MISSING = "missing"
 UNEXPECTED = "unexpected"
+UNTAGGED = "untagged"
+MISTAGGED = "mis-tagged"
 
 
 @dataclass(frozen=True)
@@ -56,10 +64,14 @@ class Miss:
     safety: bool = False
     #: For UNEXPECTED: the same line is in this leaflet, but in another reader's wording.
     other_voice: bool = False
+    #: For UNTAGGED and MISTAGGED: what is wrong with the tags.
+    detail: str = ""
 
     def __str__(self) -> str:
         what = "safety line" if self.safety else "line"
         shown = self.text if len(self.text) <= 80 else self.text[:77].rstrip() + "..."
+        if self.kind in (UNTAGGED, MISTAGGED):
+            return f"{self.kind} {self.name}: {self.detail}" + (f": \"{shown}\"" if shown else "")
         if self.kind == MISSING:
             return f"missing {what} {self.name}: \"{shown}\""
         why = "worded for another reader" if self.other_voice else "not for this reader"
@@ -76,7 +88,8 @@ def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content) -> list[Miss]:
     readers get, so that printing one of them here is caught. An empty list means the
     PDF is right for this reader.
     """
-    return compare(visible_text(pdf, leaflet.title, leaflet.language), leaflet, content)
+    return _with_tags(compare(visible_text(pdf, leaflet.title, leaflet.language), leaflet, content),
+                      tag_misses(pdf, leaflet))
 
 
 def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
@@ -90,9 +103,16 @@ def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
         pdf = handle.read()
     try:
         text = visible_text(pdf, leaflet.title, leaflet.language)
+        tags = tag_misses(pdf, leaflet)
     except LeafletError as error:
         raise LeafletError(f"{pdf_path}: {error.message}") from None
-    return leaflet, compare(text, leaflet, content)
+    return leaflet, _with_tags(compare(text, leaflet, content), tags)
+
+
+def _with_tags(misses: list[Miss], tags: list[Miss]) -> list[Miss]:
+    """A line not printed at all is reported once, as missing, not also as mis-tagged."""
+    missing = {_squash(m.text) for m in misses if m.kind == MISSING}
+    return misses + [m for m in tags if m.kind != MISTAGGED or _squash(m.text) not in missing]
 
 
 # --- Reading the PDF ---------------------------------------------------------------------
@@ -122,6 +142,48 @@ def visible_text(pdf: bytes, title: str, language: str = "en") -> str:
         raise LeafletError(f"not a readable PDF ({exc})") from None
     finally:
         quiet.setLevel(level)
+
+
+def tag_misses(pdf: bytes, leaflet: Leaflet) -> list[Miss]:
+    """What is untagged or mis-tagged: the structure tree read back against the leaflet.
+
+    Each printed line must be one element's text, in reading order; the title is H1,
+    section and box headings H2, use headings H3, and nothing else is a heading.
+    """
+    try:
+        tags = read_tags(PdfReader(io.BytesIO(pdf)))
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise LeafletError(f"not a readable PDF ({exc})") from None
+    if not tags.elements:
+        return [Miss(UNTAGGED, "structure-tree", "", detail="the PDF has no structure tree, so a screen "
+                     "reader gets no headings, lists or tables")]
+    misses = []
+    if not tags.marked:
+        misses.append(Miss(UNTAGGED, "mark-info", "", detail="/MarkInfo /Marked is not true"))
+    for page, text in tags.untagged:
+        misses.append(Miss(UNTAGGED, f"page-{page}", " ".join(text.split()),
+                           detail="text drawn neither tagged nor as an artifact"))
+    # Right-to-left text reads back as runs in visual order: compare its words (see _compare_words).
+    same = _word_key if i18n.catalogue(leaflet.language).right_to_left else _squash
+    leaves = [(same(e.text), e.role) for e in tags.elements if e.text.strip() and e.role != "Lbl"]
+    cursor = 0
+    for item in printed(leaflet):
+        wanted = same(item.text)
+        name = item.fact.name if item.fact else "label"
+        at = next((i for i in range(cursor, len(leaves)) if leaves[i][0] == wanted), None)
+        if at is None:
+            earlier = any(text == wanted for text, _ in leaves[:cursor])
+            misses.append(Miss(MISTAGGED, name, item.text, bool(item.fact and item.fact.safety),
+                               detail="out of reading order in the structure tree"
+                               if earlier else "not an element of the structure tree"))
+            continue
+        cursor = at + 1
+        role = leaves[at][1]
+        expected = f"H{item.level}" if item.level else None
+        if (expected and role != expected) or (not expected and role in HEADINGS):
+            misses.append(Miss(MISTAGGED, name, item.text, bool(item.fact and item.fact.safety),
+                               detail=f"tagged {role}, should be {expected or 'text, not a heading'}"))
+    return misses
 
 
 def _page_body(page, title: str, footer_start: re.Pattern) -> str:
@@ -245,6 +307,11 @@ def _words(text: str) -> Counter:
     text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Mn")
     # A word may join two scripts ("وIL-13"); the page draws them as separate runs.
     return Counter(part for word in re.findall(r"\w+", text) for part in re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]+", word))
+
+
+def _word_key(text: str) -> tuple[str, ...]:
+    """A text's words in no order: equal for a line and its right-to-left reading."""
+    return tuple(sorted(_words(text).elements()))
 
 
 def _compare_words(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:

@@ -104,12 +104,15 @@ def cli() -> None:
 @click.option("--patient-name", metavar="NAME", help='Printed under the title as "Prepared for NAME".')
 @click.option("--directions", metavar="TEXT",
               help="The prescription's directions for this patient, printed in their own box on page 1.")
+@click.option("--pdfa", is_flag=True, help="Also make it PDF/A-2a (archival: sRGB output intent, pdfaid in XMP). "
+                                          "Every leaflet is tagged PDF/UA-1 either way.")
 @click.option("--language", "-l", metavar="CODE",
               help="The content's translation to print: es picks <medicine>.es.yaml beside CONTENT.")
 @click.option("--strict", is_flag=True, help="Refuse a translation not yet reviewed by a qualified person.")
 def build_command(content: Path, audience: str, patient_age: float | None, patient_weight: float | None,
                   style: str, page_size: str, output: Path | None, uses: tuple[str, ...],
-                  patient_name: str | None, directions: str | None, language: str | None, strict: bool) -> None:
+                  patient_name: str | None, directions: str | None, pdfa: bool, language: str | None,
+                  strict: bool) -> None:
     """Build one leaflet (or one per audience with --audience all).
 
     \b
@@ -119,6 +122,7 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
       leaflet build content/dupixent.yaml -a all --style large-print --page-size letter
       leaflet build content/dupixent.yaml -a adult --use asthma --patient-name "Zoë Martin" \\
         --directions "Inject 300 mg every other week."
+      leaflet build content/dupixent.yaml -a adult --pdfa
       leaflet build content/dupixent.yaml -a all --language es
     """
     content = content_for(content, language)
@@ -130,7 +134,7 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
             raise LeafletError("--patient-age belongs to one audience; it cannot be used with --audience all")
     for each in audiences:
         personal = Personal(patient_name=patient_name or None, directions=directions or None)
-        request = Request(content, each, patient_age, patient_weight, style, page_size, personal, uses)
+        request = Request(content, each, patient_age, patient_weight, style, page_size, personal, uses, pdfa=pdfa)
         path, rendered = build(request, output, strict=strict)
         click.echo(f"wrote {path} ({rendered.pages} page{'s' if rendered.pages != 1 else ''})")
 
@@ -234,15 +238,17 @@ def schema_command(output: Path | None) -> None:
               help="Write every row's status, output, pages, sha256 and error (.csv or .json).")
 @click.option("--verify", is_flag=True, help="Read each new PDF back (as `leaflet check` does) and fail the row, "
                                             "writing nothing, if a line is missing or misplaced.")
+@click.option("--pdfa", is_flag=True, help="Make every leaflet PDF/A-2a too (a row's pdfa column, yes or no, "
+                                          "overrides it).")
 @click.option("--strict", is_flag=True, help="Fail rows whose translation is not yet reviewed by a qualified person.")
 def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path | None, shard: str | None,
-                  force: bool, report: Path | None, verify: bool, strict: bool) -> None:
+                  force: bool, report: Path | None, verify: bool, pdfa: bool, strict: bool) -> None:
     """Build one personalised leaflet per row of a CSV manifest.
 
     \b
     Columns: content, audience (required); patient_age, patient_weight, patient_name,
     pharmacy, pharmacy_phone, style, page_size, output, uses (ids separated by ;), directions,
-    language (optional). Rows with problems
+    pdfa (yes or no), language (optional). Rows with problems
     are reported and the rest are still built; re-running skips rows already built.
     Exit status: 0 all built or up to date, 1 some rows failed, 2 bad manifest or options,
     130/143 stopped by Ctrl-C/SIGTERM.
@@ -256,7 +262,7 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
     from .batch import Options, Shard, run
 
     options = Options(manifest, out_dir, jobs, merge, Shard.parse(shard) if shard is not None else None,
-                      force, report, verify, strict)
+                      force, report, verify, pdfa, strict)
     summary = run(options)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)

@@ -111,7 +111,6 @@ class Catalogue(_Strict):
     device_columns: DeviceColumns
     narrowed: Narrowed
     disclaimer: str
-    pdf_subject: str
     not_reviewed: str
     side_effects: SideEffectTiers
     forms: Forms
