@@ -88,12 +88,9 @@ def _shape_frag_word(word, features=None, force=False):
     if any(hasattr(frag, "cbDefn") for frag, _ in frags):
         return _reportlab_shape(word, features, force)
     if len(names) <= 1:
-        if (len(frags) == 1 and direction.get() == "RTL" and not needs_bidi(frags[0][1])
-                and frags[0][1].endswith(_ENDS)):
-            # "2017." or "(albuterol)." ending right-to-left text: the full stop goes on the
-            # left. A comma inside an English phrase ("Anderson, PharmD") stays put.
+        if len(frags) == 1 and direction.get() == "RTL" and not needs_bidi(frags[0][1]):
             frag, text = frags[0]
-            shown = log2vis(text, "RTL")
+            shown = latin_in_rtl(text)
             if shown != text:
                 word = word.__class__([word[0], (frag, shown)])
         return _reportlab_shape(word, features, force)
@@ -121,8 +118,30 @@ def _shape_frag_word(word, features=None, force=False):
 
 
 _MARKS = "\u200e\u200f"
-#: How a word that ends a phrase ends: its last marks move to the left on a right-to-left page.
-_ENDS = (".", "!", "?", ":", ";", ")", "]", "\u200f")
+_STOPS = ".!?:;"
+_PAIRS = {"(": ")", "[": "]"}
+
+
+def latin_in_rtl(word: str) -> str:
+    """A word of Latin letters or digits as drawn on a right-to-left page.
+
+    The word itself reads left to right ("300 mg", "(dupilumab)" stay as typed); what
+    belongs to the right-to-left sentence around it moves: a full stop or other end
+    mark goes to its left ("2017." is drawn ".2017"), and so does a closing bracket
+    whose opening one is in the Arabic before it (mirrored: "EoE)" is drawn "(EoE"); an
+    opening bracket whose closing one comes later goes to its right, mirrored.
+    A comma inside an English phrase ("Anderson, PharmD") stays put.
+    """
+    core, tail, head = word, "", ""
+    while core and (core[-1] in _STOPS or core[-1] in "\u200e\u200f"
+                    or (core[-1] in ")]" and core.count(core[-1]) > core.count({")": "(", "]": "["}[core[-1]]))):
+        core, tail = core[:-1], core[-1] + tail
+    while core and core[0] in _PAIRS and core.count(core[0]) > core.count(_PAIRS[core[0]]):
+        core, head = core[1:], head + core[0]
+    if not tail and not head:
+        return word
+    return ("".join(MIRRORED.get(c, c) for c in reversed(tail)) + core
+            + "".join(MIRRORED.get(c, c) for c in reversed(head)))
 
 
 def _visual(groups: list[list], text: str) -> list[list]:
