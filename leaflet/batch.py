@@ -103,6 +103,8 @@ class Options:
     verify: bool = False
     #: PDF/A-2a for rows whose pdfa column is empty.
     pdfa: bool = False
+    #: Fail rows whose content is a translation not yet reviewed by a qualified person.
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -475,7 +477,7 @@ def _plan(options: Options, base: Path) -> _Plan:
         if options.shard is not None and not options.shard.owns(row):
             continue
         plan.rows += 1
-        check_row(row, values, base, problems, options.pdfa)
+        check_row(row, values, base, problems, options.pdfa, strict=options.strict)
         if problems:
             plan.errors[row] = (str(options.out_dir / name) if name else "", "; ".join(problems))
     for writers in repeated.values():
@@ -573,7 +575,7 @@ def _jobs_and_results(options: Options, base: Path, plan: _Plan) -> Iterator[Job
             continue
         problems: list[str] = []
         name = output_name(row, values, problems)
-        request = check_row(row, values, base, problems, options.pdfa)
+        request = check_row(row, values, base, problems, options.pdfa, strict=options.strict)
         if request is None or name is None:  # the file changed under us; say so rather than guess
             yield Result(row, FAILED, error="; ".join(problems) or "row changed while the batch ran")
             continue

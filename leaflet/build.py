@@ -15,6 +15,7 @@ from .layout import Personal, Rendered, render
 from .model import Content
 from .styles import Style, load_style
 from .tailor import Leaflet, make_reader, tailor
+from .translation import refuse_unreviewed
 from .validate import load_content
 from .write import write_atomic
 
@@ -49,13 +50,18 @@ def render_request(request: Request, content: Content | None = None, style: Styl
 
 
 def default_output(content: Content, audience: str, out_dir: Path = Path("output")) -> Path:
-    """output/<medicine>-<audience>.pdf, the first brand (or the generic name) made safe for a file name."""
+    """output/<medicine>-<audience>.pdf (<medicine>-<language>-<audience>.pdf in another
+    language than English), the first brand (or the generic name) made safe for a file name."""
     slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", content.name).lower()).strip("-")
-    return out_dir / f"{slug or 'leaflet'}-{audience}.pdf"
+    language = "" if content.language == "en" else f"{content.language.lower()}-"
+    return out_dir / f"{slug or 'leaflet'}-{language}{audience}.pdf"
 
 
-def build(request: Request, output: Path | None = None) -> tuple[Path, Rendered]:
+def build(request: Request, output: Path | None = None, strict: bool = False) -> tuple[Path, Rendered]:
+    """Build and write one leaflet; strict refuses a translation not yet reviewed."""
     content = load_content(request.content)
+    if strict:
+        refuse_unreviewed(content, request.content)
     rendered = render_request(request, content=content)
     path = output or default_output(content, request.audience)
     return write_atomic(path, rendered.pdf), rendered

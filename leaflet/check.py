@@ -29,6 +29,7 @@ import io
 import logging
 import math
 import re
+from collections import Counter
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from pypdf.errors import PdfReadError
 from .errors import LeafletError
 from .model import Content
 from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, make_reader, printed, tailor
-from .layout import PAGE_NUMBER, PHARMACY_LABEL
+from . import i18n
 from .load import open_input
 from .structure import HEADINGS, read_tags
 from .validate import load_content
@@ -87,7 +88,8 @@ def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content) -> list[Miss]:
     readers get, so that printing one of them here is caught. An empty list means the
     PDF is right for this reader.
     """
-    return _with_tags(compare(visible_text(pdf, leaflet.title), leaflet, content), tag_misses(pdf, leaflet))
+    return _with_tags(compare(visible_text(pdf, leaflet.title, leaflet.language), leaflet, content),
+                      tag_misses(pdf, leaflet))
 
 
 def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
@@ -100,7 +102,7 @@ def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
     with open_input(pdf_path, "a PDF", mode="rb") as handle:
         pdf = handle.read()
     try:
-        text = visible_text(pdf, leaflet.title)
+        text = visible_text(pdf, leaflet.title, leaflet.language)
         tags = tag_misses(pdf, leaflet)
     except LeafletError as error:
         raise LeafletError(f"{pdf_path}: {error.message}") from None
@@ -115,11 +117,15 @@ def _with_tags(misses: list[Miss], tags: list[Miss]) -> list[Miss]:
 
 # --- Reading the PDF ---------------------------------------------------------------------
 
-_FOOTER_START = re.compile("^(" + re.escape(PAGE_NUMBER).replace(r"\{page\}", r"\d+").replace(r"\{total\}", r"\d+")
-                           + "|" + re.escape(PHARMACY_LABEL) + ")")
+def _footer_start(language: str) -> re.Pattern:
+    """How footer lines begin in this language ("Page 1 of 2", "Your pharmacy:")."""
+    words = i18n.catalogue(language)
+    page = re.escape(words.page_number).replace(r"\{page\}", r"\d+").replace(r"\{total\}", r"\d+")
+    pharmacy = re.escape(words.pharmacy.split("{pharmacy}")[0].strip())
+    return re.compile(f"^({page}|{pharmacy})")
 
 
-def visible_text(pdf: bytes, title: str) -> str:
+def visible_text(pdf: bytes, title: str, language: str = "en") -> str:
     """The body text of every page, in order, without page headers and footers."""
     if not pdf.lstrip()[:5] == b"%PDF-":
         raise LeafletError("not a PDF (it does not start with %PDF-)")
@@ -130,7 +136,8 @@ def visible_text(pdf: bytes, title: str) -> str:
         pages = list(PdfReader(io.BytesIO(pdf)).pages)
         if not pages:
             raise LeafletError("the PDF has no pages")
-        return "\n".join(_page_body(page, title) for page in pages)
+        footer_start = _footer_start(language)
+        return "\n".join(_page_body(page, title, footer_start) for page in pages)
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise LeafletError(f"not a readable PDF ({exc})") from None
     finally:
@@ -156,10 +163,12 @@ def tag_misses(pdf: bytes, leaflet: Leaflet) -> list[Miss]:
     for page, text in tags.untagged:
         misses.append(Miss(UNTAGGED, f"page-{page}", " ".join(text.split()),
                            detail="text drawn neither tagged nor as an artifact"))
-    leaves = [(_squash(e.text), e.role) for e in tags.elements if e.text.strip() and e.role != "Lbl"]
+    # Right-to-left text reads back as runs in visual order: compare its words (see _compare_words).
+    same = _word_key if i18n.catalogue(leaflet.language).right_to_left else _squash
+    leaves = [(same(e.text), e.role) for e in tags.elements if e.text.strip() and e.role != "Lbl"]
     cursor = 0
     for item in printed(leaflet):
-        wanted = _squash(item.text)
+        wanted = same(item.text)
         name = item.fact.name if item.fact else "label"
         at = next((i for i in range(cursor, len(leaves)) if leaves[i][0] == wanted), None)
         if at is None:
@@ -177,7 +186,7 @@ def tag_misses(pdf: bytes, leaflet: Leaflet) -> list[Miss]:
     return misses
 
 
-def _page_body(page, title: str) -> str:
+def _page_body(page, title: str, footer_start: re.Pattern) -> str:
     pieces: list[tuple[str, float]] = []
 
     def visit(text: str, cm, tm, _font, _size) -> None:
@@ -194,7 +203,7 @@ def _page_body(page, title: str) -> str:
     header = [y for text, y in pieces if y == top and _squash(text) == _squash(title)]
     ceiling = header[0] if header else math.inf
     bottom = float(page.mediabox.bottom) + 0.3 * float(page.mediabox.height)  # footers sit low
-    footer = [y for text, y in pieces if y < bottom and _FOOTER_START.match(" ".join(text.split()))]
+    footer = [y for text, y in pieces if y < bottom and footer_start.match(" ".join(text.split()))]
     floor = max(footer) if footer else -math.inf
     return "\n".join(text for text, y in pieces if floor < y < ceiling)
 
@@ -243,6 +252,8 @@ def _whole_words(body: str, edges: set[int], start: int, text: str) -> bool:
 
 def compare(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
     """The misses between a PDF's body text (from `visible_text`) and a tailored leaflet."""
+    if i18n.catalogue(leaflet.language).right_to_left:
+        return _compare_words(body, leaflet, content)
     body, edges = _squash_keeping_edges(body)
     claimed: list[tuple[int, int]] = []
     misses: list[Miss] = []
@@ -286,6 +297,56 @@ def compare(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
     return misses
 
 
+def _words(text: str) -> Counter:
+    """The words of a text, for right-to-left leaflets: letters and digits only.
+
+    NFKC folds Arabic presentation forms (the joined shapes) back to letters; marks
+    (harakat) are dropped, as are brackets and full stops, whose place on a mixed line
+    differs between the page and the file.
+    """
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Mn")
+    # A word may join two scripts ("وIL-13"); the page draws them as separate runs.
+    return Counter(part for word in re.findall(r"\w+", text) for part in re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]+", word))
+
+
+def _word_key(text: str) -> tuple[str, ...]:
+    """A text's words in no order: equal for a line and its right-to-left reading."""
+    return tuple(sorted(_words(text).elements()))
+
+
+def _compare_words(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
+    """`compare` for right-to-left leaflets: by the words of each line, not their order.
+
+    A PDF reader gives a right-to-left line back as runs in visual order, so lines
+    cannot be found as strings. Instead each line meant for this reader must find all
+    its words on the pages, and uses them up; a line meant only for other readers is
+    unexpected when all its words are still left over afterwards.
+    """
+    left = _words(body)
+    misses: list[Miss] = []
+    for fact in _reading_order(leaflet):
+        wanted = _words(fact.text)
+        if wanted and not wanted <= left:
+            misses.append(Miss(MISSING, fact.name, fact.text, fact.safety))
+            continue
+        left -= wanted
+    for text in _labels(leaflet):
+        if _words(text) <= left:
+            left -= _words(text)
+    mine = {_squash(fact.text) for fact in leaflet.facts} | {_squash(leaflet.for_line)}
+    my_names = {fact.name for fact in leaflet.facts}
+    seen: set[str] = set()
+    for fact in _everything(content):
+        wanted = _squash(fact.text)
+        if not wanted or wanted in mine or wanted in seen:
+            continue
+        seen.add(wanted)
+        words = _words(fact.text)
+        if words and words <= left:
+            misses.append(Miss(UNEXPECTED, fact.name, fact.text, fact.safety, other_voice=fact.name in my_names))
+    return misses
+
+
 def _reading_order(leaflet: Leaflet) -> list[Fact]:
     """The leaflet's facts in the order they are printed, and its audience label."""
     return [Fact("audience-label", leaflet.for_line)] + [p.fact for p in printed(leaflet) if p.fact]
@@ -302,7 +363,7 @@ def _everything(content: Content) -> Iterator[Fact]:
         everyone = Audience("everyone", "", 0, math.inf, speaks_to_parent)
         yield from tailor(content, Reader(everyone)).facts
     for name, audience in AUDIENCES.items():
-        yield Fact(f"audience-label:{name}", audience.label)
+        yield Fact(f"audience-label:{name}", getattr(i18n.catalogue(content.language).audiences, name))
 
 
 def _occurrences(body: str, text: str) -> Iterator[int]:

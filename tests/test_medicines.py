@@ -29,6 +29,8 @@ WRITTEN_FOR = {
     "dupixent": AUDIENCES,
     "epinephrine": AUDIENCES,
     "sertraline": AUDIENCES,
+    "dupixent.es": AUDIENCES,   # translations (not yet reviewed): see tests/test_languages.py
+    "dupixent.ar": AUDIENCES,
 }
 
 
