@@ -493,3 +493,15 @@ def test_an_archival_pdf_is_the_cli_builds(client, cli_runner, tmp_path):
     assert response.content == out.read_bytes()
     assert response.content != api(client, {"medicine": "dupixent", "audience": "adult"}).content
     assert '<option value="yes">Yes</option>' in client.get("/").text
+
+
+def test_a_leaflet_in_another_language(client):
+    spanish = api(client, {"medicine": "dupixent", "patient_age": 40, "language": "es"})
+    assert spanish.status_code == 200
+    assert "Para adultos de 18 años o más" in pdf_text(spanish.content)
+    missing = api(client, {"medicine": "dupixent", "patient_age": 40, "language": "fr"})
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "language"
+    assert "dupixent.fr.yaml not found" in missing.json()["detail"]
+    assert str(ROOT) not in missing.text  # no folder of the server's in what a client sees
+    assert '<option value="es">Español (es)</option>' in client.get("/").text

@@ -227,3 +227,13 @@ def test_the_page_reflows_to_a_narrow_screen(page):
     page.get_by_role("button", name="Show the leaflet").click()
     expect(page).to_have_title(re.compile(r"^Ready: "))
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_only_the_chosen_medicines_conditions_show(page):
+    page.goto("/")
+    page.get_by_label("Medicine").select_option("sertraline")
+    assert page.get_by_role("checkbox").count() == 2  # hidden groups are not in the page's roles
+    assert page.get_by_label("Depression").is_visible()
+    assert not page.locator("#field-uses-dupixent-asthma").is_visible()
+    page.get_by_label("Medicine").select_option("dupixent")
+    assert page.get_by_label("Asthma").is_visible() and not page.get_by_label("Depression").is_visible()
