@@ -5,11 +5,13 @@ The lines let every later error name `file:line`, as z3c.rml does for RML.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
+import yaml.reader
 
 from .errors import LeafletError
 
@@ -82,10 +84,27 @@ class _Loader(yaml.SafeLoader):
     }
 
 
+def _control_character(text: str, path: Path) -> LeafletError | None:
+    """YAML refuses control characters (NUL, form feed, DEL...) anywhere, comments included;
+    name the first one by line and code point rather than let the reader raise."""
+    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if not found:
+        return None
+    char = found.group()
+    line = text.count("\n", 0, found.start()) + 1
+    name = unicodedata.name(char, "") or {0: "NUL", 0x0C: "form feed", 0x7F: "DEL"}.get(ord(char), "a control character")
+    return LeafletError(f"{path}:{line}: contains the invisible control character U+{ord(char):04X} ({name}), "
+                        "which a YAML file may not hold; delete it (it may be copied in from another program)")
+
+
 def parse_yaml(text: str, path: Path) -> Loaded:
-    loader = _Loader(text)
+    problem = _control_character(text, path)
+    if problem:
+        raise problem
     lines: dict[KeyPath, int] = {}
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise LeafletError(f"{path}: file is empty")
@@ -101,7 +120,8 @@ def parse_yaml(text: str, path: Path) -> Loaded:
     except (ValueError, OverflowError, RecursionError) as exc:  # e.g. a 5,000-digit number
         raise LeafletError(f"{path}: cannot read a value: {str(exc).split(';')[0]}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         raise LeafletError(f"{path}: file is empty")
     if not isinstance(data, dict):

@@ -142,6 +142,8 @@ class _Memo:
                 self.results[key] = self.loader(key)
             except LeafletError as exc:
                 self.results[key] = exc
+            except Exception as exc:  # noqa: BLE001 (a file no loader foresaw fails its rows, not the run)
+                self.results[key] = LeafletError(f"{key}: cannot read it ({type(exc).__name__})")
         result = self.results[key]
         if isinstance(result, LeafletError):  # a fresh one: re-raising one object grows its traceback
             raise LeafletError(result.message, result.problems)
