@@ -45,7 +45,7 @@ from .check import check_pdf
 from .errors import LeafletError
 from .manifest import check_row, forget_loaded, loaded_content, loaded_style, output_name, read_rows
 from .merge import MERGE_CREATOR, merge
-from .write import AtomicFile, remove_temporaries, target_of_temporary, write_atomic
+from .write import AtomicFile, lock, remove_if_abandoned, remove_temporaries, target_of_temporary, write_atomic
 
 STATE_DIR = ".leaflet-state"
 CHUNK = 8  # rows per task sent to a worker: big enough to hide the hand-over, small enough to stop fast
@@ -101,6 +101,8 @@ class Options:
     report: Path | None = None
     #: Read each new PDF back and fail the row on a missing or misplaced line (`leaflet check`).
     verify: bool = False
+    #: Seconds to wait for another run holding the output folder before giving up.
+    wait: float = 0
 
 
 @dataclass(frozen=True)
@@ -493,7 +495,7 @@ def _remove_leftovers(out_dir: Path, plan: _Plan, shard: Shard | None) -> None:
         for entry in entries:
             target = target_of_temporary(entry.name)
             if target and target.endswith(suffix) and plan.is_ours(target.removesuffix(suffix), shard):
-                Path(entry.path).unlink(missing_ok=True)
+                remove_if_abandoned(Path(entry.path))
 
 
 def _check_options(options: Options, merge_path: Path | None, report_path: Path | None) -> None:
@@ -547,12 +549,54 @@ def _prepare_out_dir(options: Options, plan: _Plan, merge_path: Path | None, rep
     for option, path in (("--merge", merge_path), ("--report", report_path)):
         if path is not None and path.resolve().parent == out_dir.resolve() and path.name.casefold() in plan.claimed:
             raise LeafletError(f"{option} {path}: is also the output of a manifest row")
+    state = out_dir / STATE_DIR
+    if state.is_symlink() or (state.exists() and not state.is_dir()):
+        # Followed, it would have state files (and their names) written outside the folder.
+        raise LeafletError(f"--out-dir {out_dir}: {STATE_DIR} is a symbolic link or not a folder; leaflet batch "
+                           "keeps its state there and will not follow it (remove it and run again)")
     try:
-        (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        state.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out_dir):
             pass
     except OSError as exc:
         raise LeafletError(f"--out-dir {out_dir}: cannot write there ({exc.strerror})") from None
+
+
+class Busy(LeafletError):
+    """Another run holds the output folder (or this shard of it): try again later."""
+
+    exit_code = 75  # EX_TEMPFAIL: a retry may succeed, unlike a bad manifest (2)
+
+
+def _claim_out_dir(options: Options) -> list[int]:
+    """Advisory locks that make this run the only writer of its rows in the output folder.
+
+    A run without --shard holds the folder's lock exclusively. Shards hold it shared (so
+    the shards of one run work side by side, and a whole-folder run waits for them all)
+    plus their own shard's lock exclusively (so the same shard never runs twice at once).
+    """
+    state = options.out_dir / STATE_DIR
+    shard = options.shard if options.shard and options.shard.count > 1 else None
+    names = [("folder.lock", shard is None)]
+    if shard is not None:
+        names.append((f"shard-{shard.index}-of-{shard.count}.lock", True))
+    held: list[int] = []
+    for name, exclusive in names:
+        try:
+            handle = lock(state / name, exclusive, options.wait)
+        except OSError as exc:
+            for handle in held:
+                os.close(handle)
+            raise LeafletError(f"--out-dir {options.out_dir}: cannot lock {state / name} ({exc.strerror})") from None
+        if handle is None:
+            for handle in held:
+                os.close(handle)
+            who = ("this shard" if name.startswith("shard") else
+                   "a run without --shard" if shard is not None else "another run or its shards")
+            raise Busy(f"--out-dir {options.out_dir}: {who} is already writing there (another leaflet batch holds "
+                       f"{state / name}); run this again when it has finished, or add --wait SECONDS")
+        held.append(handle)
+    return held
 
 
 def _jobs_and_results(options: Options, base: Path, plan: _Plan) -> Iterator[Job | Result]:
@@ -597,6 +641,19 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
     _check_options(options, merge_path, report_path)
     plan = _plan(options, base)
     _prepare_out_dir(options, plan, merge_path, report_path)
+    held = _claim_out_dir(options)
+    try:
+        return _run_locked(options, plan, merge_path, report_path, stamp, started, jobs, err, out)
+    finally:
+        for handle in held:
+            os.close(handle)
+
+
+def _run_locked(options: Options, plan: _Plan, merge_path: Path | None, report_path: Path | None, stamp,
+                started: float, jobs: int, err: TextIO, out: TextIO) -> Summary:
+    manifest = options.manifest
+    base = manifest.parent
+    shard = options.shard
     _remove_leftovers(options.out_dir, plan, shard)
     for path in (merge_path, report_path):  # a killed run's half-written printer file or report
         if path is not None:

@@ -16,7 +16,7 @@ from .model import Content
 from .styles import Style, load_style
 from .tailor import Leaflet, make_reader, tailor
 from .validate import load_content
-from .write import write_atomic
+from .write import remove_temporaries, write_atomic
 
 
 @dataclass(frozen=True)
@@ -54,4 +54,5 @@ def build(request: Request, output: Path | None = None) -> tuple[Path, Rendered]
     content = load_content(request.content)
     rendered = render_request(request, content=content)
     path = output or default_output(content, request.audience)
+    remove_temporaries(path)  # what an earlier build of this file left when it was killed
     return write_atomic(path, rendered.pdf), rendered

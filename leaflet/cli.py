@@ -153,8 +153,11 @@ def validate(content: Path) -> None:
               help="Write every row's status, output, pages, sha256 and error (.csv or .json).")
 @click.option("--verify", is_flag=True, help="Read each new PDF back (as `leaflet check` does) and fail the row, "
                                             "writing nothing, if a line is missing or misplaced.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="If another run is writing into --out-dir, wait this long for it [default: stop at once, "
+                   "exit status 75].")
 def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path | None, shard: str | None,
-                  force: bool, report: Path | None, verify: bool) -> None:
+                  force: bool, report: Path | None, verify: bool, wait: float) -> None:
     """Build one personalised leaflet per row of a CSV manifest.
 
     \b
@@ -173,7 +176,7 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
     from .batch import Options, Shard, run
 
     options = Options(manifest, out_dir, jobs, merge, Shard.parse(shard) if shard is not None else None,
-                      force, report, verify)
+                      force, report, verify, wait=wait)
     summary = run(options)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from conftest import DUPIXENT, FIXTURES, ROOT
 from leaflet.cli import cli
+from leaflet.write import AtomicFile, lock
 
 SHORT = FIXTURES / "batch" / "short.yaml"  # a one-page leaflet
 LEAFLET = [sys.executable, "-c", "from leaflet.cli import main; main()"]
@@ -30,6 +33,10 @@ def write_manifest(path: Path, rows: list[dict], header: list[str] | None = None
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def pdfs_in(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.glob("*.pdf"))
 
 
 def read_report(path: Path) -> list[dict]:
@@ -86,3 +93,136 @@ def test_control_characters_and_proc_files_in_a_batch_fail_their_rows_only(cli_r
     for row in (3, 4, 5):
         assert f"night.csv row {row}: " in result.output
     assert "nul.yaml:1:" in result.output and "U+0000" in result.output
+
+
+# --- 2. Two runs on one output folder; 7. stale temporaries ---------------------------------
+
+
+def two_rows(tmp_path: Path) -> Path:
+    return write_manifest(tmp_path / "night.csv", [
+        dict(content=str(SHORT), audience="adult", output="a.pdf"),
+        dict(content=str(SHORT), audience="caregiver", output="b.pdf"),
+    ])
+
+
+def test_cleanup_never_removes_a_temporary_file_a_live_run_is_writing(cli_runner, tmp_path):
+    manifest = two_rows(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    report = tmp_path / "shared-report.csv"
+    # Another live process is half-way through writing a.pdf's state, a.pdf, and the shared report.
+    live = [AtomicFile(out / "a.pdf"), AtomicFile(report), AtomicFile(out / ".leaflet-state" / "a.pdf.json")]
+    try:
+        for held in live:
+            held.stream.write(b"half")
+        result = invoke(cli_runner, "batch", manifest, "--out-dir", out, "--report", report, "-j", "1", "--force")
+        assert result.exit_code == 0, result.output
+        for held in live:
+            assert Path(held._temp).exists(), "a live run's temporary file was deleted"
+            held.commit()  # the other run finishes: its rename must not fail
+    finally:
+        for held in live:
+            held.discard()
+
+
+def test_leftovers_of_a_killed_run_are_still_removed(cli_runner, tmp_path):
+    manifest = two_rows(tmp_path)
+    out = tmp_path / "out"
+    (out / ".leaflet-state").mkdir(parents=True)
+    dead = [out / ".a.pdf.k1ll3d.part", out / ".leaflet-state" / ".b.pdf.json.k1ll3d.part"]
+    for path in dead:
+        path.write_bytes(b"half")
+    assert invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1").exit_code == 0
+    assert not any(path.exists() for path in dead)
+
+
+def test_a_second_run_on_the_same_folder_stops_with_a_clear_message(cli_runner, tmp_path):
+    manifest = two_rows(tmp_path)
+    out = tmp_path / "out"
+    (out / ".leaflet-state").mkdir(parents=True)
+    holder = lock(out / ".leaflet-state" / "folder.lock", exclusive=True)  # the first run
+    try:
+        for extra in ([], ["--shard", "1/2"]):
+            result = invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1", *extra)
+            assert result.exit_code == 75
+            assert "already writing there" in result.output and "--wait" in result.output
+            assert len(result.output.strip().splitlines()) == 1
+        assert not list(out.glob("*.pdf"))
+    finally:
+        os.close(holder)
+    assert invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1").exit_code == 0
+
+
+def test_shards_share_a_folder_but_one_shard_never_runs_twice(cli_runner, tmp_path):
+    manifest = two_rows(tmp_path)
+    out = tmp_path / "out"
+    (out / ".leaflet-state").mkdir(parents=True)
+    folder = lock(out / ".leaflet-state" / "folder.lock", exclusive=False)  # shard 0/2 is running
+    shard = lock(out / ".leaflet-state" / "shard-0-of-2.lock", exclusive=True)
+    try:
+        assert invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1", "--shard", "1/2").exit_code == 0
+        assert pdfs_in(out) == ["b.pdf"]
+        again = invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1", "--shard", "0/2")
+        assert again.exit_code == 75 and "this shard" in again.output
+        whole = invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1")
+        assert whole.exit_code == 75
+    finally:
+        os.close(shard)
+        os.close(folder)
+
+
+def test_wait_takes_the_folder_when_the_other_run_finishes(cli_runner, tmp_path):
+    manifest = two_rows(tmp_path)
+    out = tmp_path / "out"
+    (out / ".leaflet-state").mkdir(parents=True)
+    holder = lock(out / ".leaflet-state" / "folder.lock", exclusive=True)
+    threading.Timer(0.5, os.close, [holder]).start()
+    result = invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1", "--wait", "20")
+    assert result.exit_code == 0 and pdfs_in(out) == ["a.pdf", "b.pdf"]
+
+
+def test_two_real_batches_on_one_folder_never_lose_a_reported_pdf(tmp_path):
+    rows = [dict(content=str(SHORT), audience="adult", output=f"r{n}.pdf") for n in range(40)]
+    manifest = write_manifest(tmp_path / "night.csv", rows)
+    out = tmp_path / "out"
+    runs = [subprocess.Popen([*LEAFLET, "batch", str(manifest), "--out-dir", str(out), "-j", "1", "--force",
+                              "--wait", "60", "--report", str(tmp_path / f"r{n}.csv")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(2)]
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stdout + stderr
+        assert "Traceback" not in stderr
+    for n in range(2):
+        built = [row["output"] for row in read_report(tmp_path / f"r{n}.csv") if row["status"] == "built"]
+        assert len(built) == 40 and all(Path(path).is_file() for path in built)
+    assert not list(out.rglob("*.part"))
+
+
+def test_a_build_removes_its_own_stale_temporaries_but_not_a_live_one(cli_runner, tmp_path):
+    target = tmp_path / "x.pdf"
+    stale = tmp_path / ".x.pdf.k1ll3d.part"
+    stale.write_bytes(b"%PDF-half")
+    other = tmp_path / ".y.pdf.k1ll3d.part"  # another file's: not this build's business
+    other.write_bytes(b"%PDF-half")
+    live = AtomicFile(target)
+    try:
+        result = invoke(cli_runner, "build", SHORT, "-a", "adult", "-o", target)
+        assert result.exit_code == 0
+        assert not stale.exists() and other.exists() and Path(live._temp).exists()
+    finally:
+        live.discard()
+
+
+# --- 9. A symlink planted at .leaflet-state -------------------------------------------------
+
+
+def test_a_symlink_planted_at_the_state_folder_is_refused(cli_runner, tmp_path):
+    manifest = two_rows(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / ".leaflet-state").symlink_to(elsewhere)
+    result = invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1")
+    assert result.exit_code == 2 and ".leaflet-state is a symbolic link" in result.output
+    assert list(elsewhere.iterdir()) == [] and not list(out.glob("*.pdf"))
