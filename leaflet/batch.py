@@ -140,6 +140,7 @@ class Summary:
     stopped_by: int | None = None  # the signal that stopped the run early
     merged: tuple[Path, int, int] | None = None  # (file, leaflets, pages)
     merge_error: str = ""
+    report_error: str = ""
 
     def add(self, result: Result) -> None:
         self.rows += 1
@@ -149,7 +150,7 @@ class Summary:
     def exit_code(self) -> int:
         if self.stopped_by is not None:
             return 128 + self.stopped_by
-        return 1 if self.failed or self.merge_error else 0
+        return 1 if self.failed or self.merge_error or self.report_error else 0
 
     def line(self) -> str:
         parts = [f"{self.built} built", f"{self.skipped} skipped (up to date)", f"{self.failed} failed"]
@@ -374,38 +375,62 @@ class _Progress:
 
 
 class _Report:
-    """Rows streamed to a temporary file beside the report, renamed into place at the end."""
+    """Rows streamed to a temporary file beside the report, renamed into place at the end.
+
+    A disk that fills up (or any write error) costs the report, never the run: the
+    temporary file is removed, and `error` says why for the summary.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.json = path.suffix.lower() == ".json"
+        self.error = ""
         self.file = AtomicFile(path, "w", encoding="utf-8", newline="")
         self.handle = self.file.stream
         self.count = 0
+        self._safely(self._start)
+
+    def _start(self) -> None:
         if self.json:
             self.handle.write('{"rows": [')
         else:
             self.writer = csv.DictWriter(self.handle, REPORT_FIELDS)
             self.writer.writeheader()
 
+    def _safely(self, write: Callable[[], None]) -> None:
+        if self.error:
+            return
+        try:
+            write()
+        except OSError as exc:
+            self.error = f"--report {self.path}: not written ({exc.strerror or exc})"
+            self.file.discard()
+
     def add(self, result: Result) -> None:
         row = {name: getattr(result, name) for name in REPORT_FIELDS}
-        if self.json:
-            self.handle.write(("," if self.count else "") + "\n  " + json.dumps(row, ensure_ascii=False))
-        else:
-            self.writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+        def write() -> None:
+            if self.json:
+                self.handle.write(("," if self.count else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+            else:
+                self.writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+        self._safely(write)
         self.count += 1
 
     def finish(self, summary: Summary, options: Options) -> None:
-        if self.json:
-            totals = {k: getattr(summary, k) for k in ("rows", "built", "skipped", "failed", "interrupted")}
-            totals.update(seconds=round(summary.seconds, 3), exit_code=summary.exit_code,
-                          manifest=str(options.manifest), out_dir=str(options.out_dir),
-                          shard=options.shard.label() if options.shard else None,
-                          merged=str(summary.merged[0]) if summary.merged else None,
-                          merge_error=summary.merge_error or None)
-            self.handle.write("\n],\n" + '"summary": ' + json.dumps(totals, ensure_ascii=False) + "}\n")
-        self.file.commit()
+        def write() -> None:
+            if self.json:
+                totals = {k: getattr(summary, k) for k in ("rows", "built", "skipped", "failed", "interrupted")}
+                totals.update(seconds=round(summary.seconds, 3), exit_code=summary.exit_code,
+                              manifest=str(options.manifest), out_dir=str(options.out_dir),
+                              shard=options.shard.label() if options.shard else None,
+                              merged=str(summary.merged[0]) if summary.merged else None,
+                              merge_error=summary.merge_error or None)
+                self.handle.write("\n],\n" + '"summary": ' + json.dumps(totals, ensure_ascii=False) + "}\n")
+            self.file.commit()
+
+        self._safely(write)
 
     def abandon(self) -> None:
         self.file.discard()
@@ -723,6 +748,7 @@ def _run_locked(options: Options, plan: _Plan, merge_path: Path | None, report_p
         _remove_leftovers(options.out_dir, plan, shard)
         if report is not None:
             report.finish(summary, options)
+            summary.report_error = report.error
         finished = True
     finally:
         progress.close()
@@ -736,7 +762,9 @@ def _run_locked(options: Options, plan: _Plan, merge_path: Path | None, report_p
     if summary.stopped_by is not None:
         print(f"leaflet batch: stopped by {signal.Signals(summary.stopped_by).name}; run the same "
               "command again to finish (rows already built are skipped)", file=err)
-    if report is not None:
+    if summary.report_error:
+        print(f"leaflet batch: {summary.report_error}", file=err)
+    elif report is not None:
         print(f"leaflet batch: report in {report_path}", file=out)
     print(summary.line(), file=out, flush=True)
     return summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import subprocess
 import sys
@@ -226,3 +227,52 @@ def test_a_symlink_planted_at_the_state_folder_is_refused(cli_runner, tmp_path):
     result = invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1")
     assert result.exit_code == 2 and ".leaflet-state is a symbolic link" in result.output
     assert list(elsewhere.iterdir()) == [] and not list(out.glob("*.pdf"))
+
+
+# --- 4. The umask is honoured ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("umask, file_mode, folder_mode", [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700)])
+def test_every_file_follows_the_umask(cli_runner, tmp_path, umask, file_mode, folder_mode):
+    manifest = two_rows(tmp_path)
+    out = tmp_path / "out"
+    previous = os.umask(umask)
+    try:
+        result = invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1", "--report",
+                        tmp_path / "reports" / "r.csv", "--merge", tmp_path / "print" / "m.pdf")
+        assert result.exit_code == 0, result.output
+        single = invoke(cli_runner, "build", SHORT, "-a", "adult", "-o", tmp_path / "single" / "x.pdf")
+        assert single.exit_code == 0
+    finally:
+        os.umask(previous)
+    files = [out / "a.pdf", out / "b.pdf", out / ".leaflet-state" / "a.pdf.json", tmp_path / "reports" / "r.csv",
+             tmp_path / "print" / "m.pdf", tmp_path / "single" / "x.pdf",
+             *(out / ".leaflet-state").glob("*.lock")]
+    assert len(files) > 6
+    for path in files:
+        assert oct(path.stat().st_mode & 0o777) == oct(file_mode), path
+    for folder in (out, out / ".leaflet-state", tmp_path / "reports", tmp_path / "single"):
+        assert oct(folder.stat().st_mode & 0o777) == oct(folder_mode), folder
+
+
+# --- 5. A full disk under the report --------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["csv", "json"])
+def test_a_full_disk_under_the_report_is_a_clean_error_with_the_summary(cli_runner, tmp_path, monkeypatch, kind):
+    manifest = two_rows(tmp_path)
+    report = tmp_path / "reports" / f"r.{kind}"
+    real_fsync = os.fsync
+
+    def full(fd: int) -> None:
+        if "reports" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out", "-j", "1", "--report", report)
+    assert result.exit_code == 1
+    assert f"--report {report}: not written (No space left on device)" in result.output
+    assert "2 rows: 2 built" in result.output  # the summary is still printed
+    assert list((tmp_path / "reports").iterdir()) == []  # no report, no temporary file
+    assert pdfs_in(tmp_path / "out") == ["a.pdf", "b.pdf"]
