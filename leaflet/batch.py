@@ -41,7 +41,7 @@ from pypdf import PdfReader
 
 from . import __version__, fonts
 from .build import Request, render_request, tailored
-from .check import check_pdf
+from .check import Budget, check_pdf
 from .errors import LeafletError
 from .manifest import check_row, forget_loaded, loaded_content, loaded_style, output_name, read_rows
 from .merge import MERGE_CREATOR, merge
@@ -101,6 +101,8 @@ class Options:
     report: Path | None = None
     #: Read each new PDF back and fail the row on a missing or misplaced line (`leaflet check`).
     verify: bool = False
+    #: The time and memory `--verify` may spend reading one PDF back (as `leaflet check`).
+    verify_budget: Budget = Budget()
     #: Seconds to wait for another run holding the output folder before giving up.
     wait: float = 0
 
@@ -219,7 +221,7 @@ def _read_state(path: Path) -> dict | None:
         return {"damaged": True}  # (say, by a power cut) still ours, so the row is rebuilt
 
 
-def build_row(job: Job, out_dir: Path, force: bool, verify: bool = False) -> Result:
+def build_row(job: Job, out_dir: Path, force: bool, verify: Budget | bool | None = None) -> Result:
     """Skip, refuse or build one row. Never raises for a problem with the row."""
     path = out_dir / job.output
     state_path = out_dir / STATE_DIR / f"{job.output}.json"
@@ -243,7 +245,11 @@ def build_row(job: Job, out_dir: Path, force: bool, verify: bool = False) -> Res
                 return Result(job.row, SKIPPED, shown, state.get("pages"), existing, wanted)
         rendered = render_request(job.request, content=content, style=style)
         if verify:
-            misses = check_pdf(rendered.pdf, tailored(content, job.request), content)
+            budget = verify if isinstance(verify, Budget) else Budget()
+            try:
+                misses = check_pdf(rendered.pdf, tailored(content, job.request), content, budget)
+            except LeafletError as exc:
+                return Result(job.row, FAILED, shown, error=f"verify failed: {exc.message}")
             if misses:  # never print a leaflet that lost a line: nothing is written
                 more = f" (and {len(misses) - 1} more)" if len(misses) > 1 else ""
                 return Result(job.row, FAILED, shown, error=f"verify failed: {misses[0]}{more}")
@@ -298,7 +304,7 @@ def _worker_init(parent: int | None) -> None:
     fonts.register_fonts()
 
 
-def _build_chunk(jobs: list[Job], out_dir: Path, force: bool, verify: bool) -> list[Result]:
+def _build_chunk(jobs: list[Job], out_dir: Path, force: bool, verify: Budget | None) -> list[Result]:
     global _worker_busy
     try:
         _worker_busy = True
@@ -770,6 +776,10 @@ def _run_locked(options: Options, plan: _Plan, merge_path: Path | None, report_p
     return summary
 
 
+def _verify(options: Options) -> Budget | None:
+    return options.verify_budget if options.verify else None
+
+
 def _interrupted(job: Job, out_dir: Path) -> Result:
     return Result(job.row, INTERRUPTED, str(out_dir / job.output), error="not built: the run was stopped")
 
@@ -782,7 +792,7 @@ def _run_here(items: Iterator[Job | Result], options: Options, stop: _Stop,
         elif stop():
             record(_interrupted(item, options.out_dir), item)
         else:
-            record(build_row(item, options.out_dir, options.force, options.verify), item)
+            record(build_row(item, options.out_dir, options.force, _verify(options)), item)
 
 
 @dataclass
@@ -828,7 +838,7 @@ def _run_pool(items: Iterator[Job | Result], options: Options, jobs: int, chunk_
             entry.results = [_interrupted(job, options.out_dir) for job in entry.jobs]
             return
         try:
-            entry.future = pool().submit(_build_chunk, entry.jobs, options.out_dir, options.force, options.verify)
+            entry.future = pool().submit(_build_chunk, entry.jobs, options.out_dir, options.force, _verify(options))
         except BrokenProcessPool as exc:  # it broke since the last result: dealt with when this entry settles
             entry.future = Future()
             entry.future.set_exception(exc)
@@ -837,7 +847,7 @@ def _run_pool(items: Iterator[Job | Result], options: Options, jobs: int, chunk_
         if stop():
             return _interrupted(job, options.out_dir)
         try:
-            return pool().submit(_build_chunk, [job], options.out_dir, options.force, options.verify).result()[0]
+            return pool().submit(_build_chunk, [job], options.out_dir, options.force, _verify(options)).result()[0]
         except BrokenProcessPool:
             discard_pool()
             return _lost(job, options.out_dir, stop())

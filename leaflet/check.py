@@ -21,16 +21,20 @@ How text is compared:
 from __future__ import annotations
 
 import io
+import json
 import logging
 import math
+import os
 import re
+import select
+import signal
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from .errors import LeafletError
 from .model import Content
@@ -41,6 +45,24 @@ from .validate import load_content
 
 MISSING = "missing"
 UNEXPECTED = "unexpected"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long, and how much memory beyond what the process already has, reading one PDF
+    may take. A leaflet reads in well under a second and a few MiB; a hostile PDF (a
+    stream of millions of operators, a page tree with a cycle) must not take minutes or
+    gigabytes, so the read runs in a child process under these limits."""
+
+    seconds: float = 10.0
+    memory_mib: int = 256
+
+
+class Unreadable(LeafletError):
+    """The file claims to be a PDF but cannot be read within reason (damaged, encrypted,
+    hostile, or over the budget): neither a pass nor a list of misses."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -68,18 +90,20 @@ class Miss:
 # --- The API ---------------------------------------------------------------------------
 
 
-def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content) -> list[Miss]:
+def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content, budget: Budget = Budget()) -> list[Miss]:
     """Every miss between a PDF's visible text and the tailored leaflet it should show.
 
     `content` is the content the leaflet was tailored from: it tells which lines other
     readers get, so that printing one of them here is caught. An empty list means the
-    PDF is right for this reader.
+    PDF is right for this reader. Unreadable (a LeafletError) when the PDF cannot be read
+    within the budget.
     """
-    return compare(visible_text(pdf, leaflet.title), leaflet, content)
+    return compare(visible_text(pdf, leaflet.title, budget), leaflet, content)
 
 
 def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
-               age: float | None = None, weight: float | None = None) -> tuple[Leaflet, list[Miss]]:
+               age: float | None = None, weight: float | None = None,
+               budget: Budget = Budget()) -> tuple[Leaflet, list[Miss]]:
     """`leaflet check` for files: load, tailor for the reader, read the PDF, compare."""
     pdf_path = Path(pdf_path)
     content = load_content(content_path)
@@ -87,9 +111,9 @@ def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
     with open_input(pdf_path, "a PDF", mode="rb") as handle:
         pdf = handle.read()
     try:
-        text = visible_text(pdf, leaflet.title)
+        text = visible_text(pdf, leaflet.title, budget)
     except LeafletError as error:
-        raise LeafletError(f"{pdf_path}: {error.message}") from None
+        raise type(error)(f"{pdf_path}: {error.message}") from None
     return leaflet, compare(text, leaflet, content)
 
 
@@ -99,22 +123,121 @@ _FOOTER_START = re.compile("^(" + re.escape(PAGE_NUMBER).replace(r"\{page\}", r"
                            + "|" + re.escape(PHARMACY_LABEL) + ")")
 
 
-def visible_text(pdf: bytes, title: str) -> str:
-    """The body text of every page, in order, without page headers and footers."""
+def visible_text(pdf: bytes, title: str, budget: Budget = Budget()) -> str:
+    """The body text of every page, in order, without page headers and footers.
+
+    LeafletError for a file that is not a PDF at all; Unreadable for one that cannot be
+    read within the budget of time and memory.
+    """
     if not pdf.lstrip()[:5] == b"%PDF-":
         raise LeafletError("not a PDF (it does not start with %PDF-)")
+    if not hasattr(os, "fork"):  # (Windows) no child process to bound: read it here
+        return _read_text(pdf, title)
+    return _in_child(pdf, title, budget)
+
+
+def _read_text(pdf: bytes, title: str) -> str:
     quiet = logging.getLogger("pypdf")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # pypdf logs each repair it makes; a bad file is one error here
     try:
-        pages = list(PdfReader(io.BytesIO(pdf)).pages)
+        reader = PdfReader(io.BytesIO(pdf))
+        if reader.is_encrypted:
+            raise Unreadable("not a readable PDF (it is encrypted; leaflets never are)")
+        pages = list(reader.pages)
         if not pages:
-            raise LeafletError("the PDF has no pages")
+            raise Unreadable("not a readable PDF (it has no pages)")
         return "\n".join(_page_body(page, title) for page in pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise LeafletError(f"not a readable PDF ({exc})") from None
+    except LeafletError:
+        raise
+    except MemoryError:
+        raise
+    except RecursionError:
+        raise Unreadable("not a readable PDF (its objects nest without end)") from None
+    except Exception as exc:  # noqa: BLE001 (pypdf on a hostile file: damaged, cyclic, a missing decoder...)
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise Unreadable(f"not a readable PDF ({reason})") from None
     finally:
         quiet.setLevel(level)
+
+
+def _memory_in_use() -> int | None:
+    """This process's virtual memory size in bytes (Linux), which the budget is added to."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _in_child(pdf: bytes, title: str, budget: Budget) -> str:
+    """_read_text in a forked child under an address-space limit and a deadline."""
+    import resource
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: read, send the answer, and leave without running any cleanup
+        status = 0
+        try:
+            os.close(read_end)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            in_use = _memory_in_use()
+            if in_use is not None:
+                limit = in_use + budget.memory_mib * 1024 * 1024
+                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            cpu = math.ceil(budget.seconds) + 1  # a backstop should the parent be gone
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+            try:
+                answer = {"text": _read_text(pdf, title)}
+            except MemoryError:
+                answer = {"memory": True}
+            except LeafletError as exc:
+                answer = {"error": exc.message, "unreadable": isinstance(exc, Unreadable)}
+            data = json.dumps(answer).encode("utf-8")
+            with os.fdopen(write_end, "wb") as channel:
+                channel.write(data)
+        except BaseException:  # noqa: BLE001 (never return into the parent's code)
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + budget.seconds
+    over_time = False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                over_time = True
+                break
+            ready, _, _ = select.select([read_end], [], [], remaining)
+            if ready:
+                chunk = os.read(read_end, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        if over_time:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if over_time or os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+        raise Unreadable(f"not a readable PDF (reading it took longer than {budget.seconds:g} s, the limit; "
+                         "see --time-limit)")
+    try:
+        answer = json.loads(b"".join(chunks))
+    except ValueError:
+        answer = {"memory": True}  # died without a word: out of memory on the way to an answer
+    if answer.get("memory"):
+        raise Unreadable(f"not a readable PDF (reading it needed more than {budget.memory_mib} MiB, the limit; "
+                         "see --memory-limit)")
+    if "error" in answer:
+        raise (Unreadable if answer.get("unreadable") else LeafletError)(answer["error"])
+    return answer["text"]
 
 
 def _page_body(page, title: str) -> str:

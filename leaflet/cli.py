@@ -153,11 +153,16 @@ def validate(content: Path) -> None:
               help="Write every row's status, output, pages, sha256 and error (.csv or .json).")
 @click.option("--verify", is_flag=True, help="Read each new PDF back (as `leaflet check` does) and fail the row, "
                                             "writing nothing, if a line is missing or misplaced.")
+@click.option("--verify-time-limit", type=click.FloatRange(min=0, min_open=True), default=10, show_default=True,
+              metavar="SECONDS", help="With --verify: fail a row whose PDF takes longer than this to read back.")
+@click.option("--verify-memory-limit", type=click.IntRange(min=16), default=256, show_default=True, metavar="MIB",
+              help="With --verify: fail a row whose PDF needs more memory than this to read back.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="If another run is writing into --out-dir, wait this long for it [default: stop at once, "
                    "exit status 75].")
 def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path | None, shard: str | None,
-                  force: bool, report: Path | None, verify: bool, wait: float) -> None:
+                  force: bool, report: Path | None, verify: bool, verify_time_limit: float,
+                  verify_memory_limit: int, wait: float) -> None:
     """Build one personalised leaflet per row of a CSV manifest.
 
     \b
@@ -174,9 +179,11 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
       leaflet batch tonight.csv --out-dir leaflets --verify --force
     """
     from .batch import Options, Shard, run
+    from .check import Budget
 
     options = Options(manifest, out_dir, jobs, merge, Shard.parse(shard) if shard is not None else None,
-                      force, report, verify, wait=wait)
+                      force, report, verify, wait=wait,
+                      verify_budget=Budget(seconds=verify_time_limit, memory_mib=verify_memory_limit))
     summary = run(options)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
@@ -229,23 +236,30 @@ def lint_command(content: Path, audience: str, strict: bool, today) -> None:
               help="The reader the leaflet is for.")
 @click.option("--patient-age", type=AGE, metavar="YEARS", help="The patient's age, if it was built for one.")
 @click.option("--patient-weight", type=WEIGHT, metavar="KG", help="The patient's weight, if it was built for one.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=10, show_default=True,
+              metavar="SECONDS", help="Give up on a PDF that takes longer than this to read (exit status 3).")
+@click.option("--memory-limit", type=click.IntRange(min=16), default=256, show_default=True, metavar="MIB",
+              help="Give up on a PDF that needs more memory than this to read (exit status 3).")
 def check_command(pdf: Path, content: Path, audience: str, patient_age: float | None,
-                  patient_weight: float | None) -> None:
+                  patient_weight: float | None, time_limit: float, memory_limit: int) -> None:
     """Read a printed leaflet back and check it against its tailoring.
 
     Every line and safety line meant for this reader must be in the PDF, and no line
     meant only for other readers may be. Only the visible text is read, so a PDF from
     an older build is checked the same way. Each miss is reported by name.
-    Exit status: 0 all present, 1 misses, 2 bad input.
+    Exit status: 0 all present, 1 misses, 2 bad input (no such file, not a PDF, bad
+    options), 3 a PDF that cannot be read (damaged, encrypted, or over the time or
+    memory limit).
 
     \b
     Examples:
       leaflet check output/dupixent-adult.pdf --content content/dupixent.yaml --audience adult
       leaflet check jo.pdf -c content/dupixent.yaml -a caregiver --patient-age 4 --patient-weight 16
     """
-    from .check import check_file
+    from .check import Budget, check_file
 
-    leaflet, misses = check_file(pdf, content, audience, patient_age, patient_weight)
+    leaflet, misses = check_file(pdf, content, audience, patient_age, patient_weight,
+                                 Budget(seconds=time_limit, memory_mib=memory_limit))
     for miss in misses:
         click.echo(f"{pdf}: {miss}")
     if misses:

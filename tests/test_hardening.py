@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import errno
+import io
 import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+import hostile_pdfs
 import pytest
 
 from conftest import DUPIXENT, FIXTURES, ROOT
@@ -276,3 +279,65 @@ def test_a_full_disk_under_the_report_is_a_clean_error_with_the_summary(cli_runn
     assert "2 rows: 2 built" in result.output  # the summary is still printed
     assert list((tmp_path / "reports").iterdir()) == []  # no report, no temporary file
     assert pdfs_in(tmp_path / "out") == ["a.pdf", "b.pdf"]
+
+
+# --- 3. Hostile PDFs through `leaflet check` and `batch --verify` ---------------------------
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (hostile_pdfs.aes_encrypted, "it is encrypted"),
+    (hostile_pdfs.jbig2, "jbig2dec"),
+    (hostile_pdfs.parent_cycle, "cycle in /Parent"),
+    (lambda: b"%PDF-1.7\n" + bytes(range(256)) * 8, "not a readable PDF"),
+])
+def test_a_hostile_pdf_is_one_line_with_the_unreadable_exit_status(cli_runner, tmp_path, make, reason):
+    pdf = tmp_path / "hostile.pdf"
+    pdf.write_bytes(make())
+    result = invoke(cli_runner, "check", pdf, "-c", DUPIXENT, "-a", "adult")
+    assert result.exit_code == 3
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith(f"Error: {pdf}: not a readable PDF (") and reason in result.output
+
+
+def test_a_pdf_that_reads_for_ever_is_stopped_at_the_time_limit(cli_runner, tmp_path):
+    pdf = tmp_path / "slow.pdf"
+    pdf.write_bytes(hostile_pdfs.shared_stream(operators=40_000, pages=10))  # about 15 s to read in full
+    started = time.monotonic()
+    result = invoke(cli_runner, "check", pdf, "-c", DUPIXENT, "-a", "adult", "--time-limit", "0.5")
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 3 and "took longer than 0.5 s, the limit; see --time-limit" in result.output
+
+
+def test_a_pdf_that_eats_memory_is_stopped_at_the_memory_limit(cli_runner, tmp_path):
+    pdf = tmp_path / "huge.pdf"
+    pdf.write_bytes(hostile_pdfs.huge_string(megabytes=60))  # 60 KB on disk, hundreds of MiB to read
+    result = invoke(cli_runner, "check", pdf, "-c", DUPIXENT, "-a", "adult", "--memory-limit", "32",
+                    "--time-limit", "60")
+    assert result.exit_code == 3 and "needed more than 32 MiB, the limit; see --memory-limit" in result.output
+
+
+def test_batch_verify_inherits_the_budget(tmp_path, monkeypatch):
+    from leaflet import batch
+    from leaflet.check import Budget
+
+    seen: list[Budget] = []
+    real = batch.check_pdf
+
+    def spy(pdf, leaflet, content, budget):
+        seen.append(budget)
+        return real(pdf, leaflet, content, budget)
+
+    monkeypatch.setattr(batch, "check_pdf", spy)
+    manifest = two_rows(tmp_path)
+    options = batch.Options(manifest, tmp_path / "out", jobs=1, verify=True,
+                            verify_budget=Budget(seconds=0.001, memory_mib=64))
+    summary = batch.run(options, err=io.StringIO(), out=io.StringIO())
+    assert seen and all(budget == Budget(0.001, 64) for budget in seen)
+    assert summary.failed == 2 and pdfs_in(tmp_path / "out") == []  # 1 ms is too little: nothing unverified is kept
+
+
+def test_verify_time_and_memory_limits_are_batch_options(cli_runner, tmp_path):
+    manifest = two_rows(tmp_path)
+    result = invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out", "-j", "1", "--verify",
+                    "--verify-time-limit", "30", "--verify-memory-limit", "128")
+    assert result.exit_code == 0 and pdfs_in(tmp_path / "out") == ["a.pdf", "b.pdf"]
