@@ -35,8 +35,9 @@ class Loaded:
         return 1
 
 
-#: Content and style files are a few kilobytes; anything this big is a wrong file.
-MAX_BYTES = 2_000_000
+#: Content and style files are a few kilobytes (Dupixent's is 9 KB); anything this big is a
+#: wrong file, refused before it is parsed.
+MAX_BYTES = 256_000
 
 
 def open_input(path: Path, kind: str, max_bytes: int | None = None, **open_args: Any) -> IO:

@@ -15,13 +15,14 @@ from pydantic import BaseModel, ValidationError
 from .errors import LeafletError
 from .fonts import cannot_draw
 from .load import KeyPath, Loaded, load_yaml
-from .model import Content
+from .model import MAX_TEXT_CHARS, Content
 
 Model = TypeVar("Model", bound=BaseModel)
 
 _PLAIN_MESSAGES = {
     "extra_forbidden": "unknown key",
     "missing": "missing required key",
+    "string_too_long": f"longer than {MAX_TEXT_CHARS:,} characters, the limit for one text (split it into lines)",
 }
 
 

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import hostile_pdfs
 import pytest
+import yaml
 
-from conftest import DUPIXENT, FIXTURES, ROOT
+from conftest import DUPIXENT, FIXTURES, ROOT, pdf_text
+from leaflet.build import Request, render_request
 from leaflet.cli import cli
 from leaflet.write import AtomicFile, lock
 
@@ -341,3 +343,45 @@ def test_verify_time_and_memory_limits_are_batch_options(cli_runner, tmp_path):
     result = invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out", "-j", "1", "--verify",
                     "--verify-time-limit", "30", "--verify-memory-limit", "128")
     assert result.exit_code == 0 and pdfs_in(tmp_path / "out") == ["a.pdf", "b.pdf"]
+
+
+# --- 6. Size limits in the schema -----------------------------------------------------------
+
+
+def short_with(tmp_path: Path, **changes) -> Path:
+    data = yaml.safe_load(SHORT.read_text(encoding="utf-8"))
+    data["source"]["last_updated"] = str(data["source"]["last_updated"])
+    data.update(changes)
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, width=10**9), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    (dict(about={"heading": "About", "lines": ["Fish & <b>chips</b>. " * 5_000]}),
+     "about.lines.0: longer than 2,000 characters"),
+    (dict(about={"heading": "About " * 400, "lines": ["Fine."]}), "about.heading: longer than 2,000 characters"),
+    (dict(about={"heading": "About", "lines": ["Fine."] * 101}), "about.lines: 101 items; at most 100"),
+    (dict(glossary={f"term{n}": "a word" for n in range(150)}), "glossary: 150 items; at most 100"),
+])
+def test_content_over_a_size_limit_fails_fast_with_its_line(cli_runner, tmp_path, changes, message):
+    path = short_with(tmp_path, **changes)
+    started = time.monotonic()
+    result = invoke(cli_runner, "build", path, "-a", "adult", "-o", tmp_path / "x.pdf")
+    assert time.monotonic() - started < 2  # before: 100 KB of markup in one line took minutes
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_file_far_over_any_real_leaflet_is_refused_before_parsing(cli_runner, tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text("# padding\n" * 30_000, encoding="utf-8")
+    result = invoke(cli_runner, "validate", path)
+    assert result.exit_code == 2 and "too large for a YAML file" in result.output
+
+
+def test_content_at_the_limits_still_builds(tmp_path):
+    text = ("Fish & chips <b>are</b> fine. " * 80)[:2000].strip()
+    path = short_with(tmp_path, about={"heading": "About", "lines": [text] * 20})
+    rendered = render_request(Request(path, "adult"))
+    assert rendered.pages > 3 and "Fish & chips <b>are</b> fine." in pdf_text(rendered.pdf)  # printed as written
