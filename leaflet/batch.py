@@ -231,7 +231,7 @@ def build_row(job: Job, out_dir: Path, force: bool, verify: Budget | bool | None
         style = loaded_style(job.request.style)[0]
         wanted = input_hash(job.request)
         if path.is_dir():
-            raise LeafletError(f"{path} is a folder")
+            raise LeafletError("output: is a folder")
         existing = _sha256_file(path)
         if existing is not None and not force:
             state = _read_state(state_path)
@@ -239,7 +239,7 @@ def build_row(job: Job, out_dir: Path, force: bool, verify: Budget | bool | None
                                                                                 state.get("replaces")))
             if not ours:
                 return Result(job.row, FAILED, shown, input_hash=wanted, error=(
-                    f"{path} already exists and was not made by leaflet batch (or was changed since); "
+                    "output: the file already exists and was not made by leaflet batch (or was changed since); "
                     "use --force to replace it"))
             if state.get("sha256") == existing and state.get("input") == wanted:
                 return Result(job.row, SKIPPED, shown, state.get("pages"), existing, wanted)
@@ -264,12 +264,15 @@ def build_row(job: Job, out_dir: Path, force: bool, verify: Budget | bool | None
             state["replaces"] = None
             write_atomic(state_path, json.dumps(state, indent=1).encode("utf-8"))
         return Result(job.row, BUILT, shown, rendered.pages, digest, wanted)
-    except LeafletError as exc:
-        return Result(job.row, FAILED, shown, error=exc.message)
+    except LeafletError as exc:  # the output's name may be the patient's: messages say "output" instead
+        return Result(job.row, FAILED, shown, error=exc.message.replace(str(state_path), "output's state file")
+                      .replace(str(path), "output"))
     except (MemoryError, RecursionError, OSError, ValueError, TypeError, KeyError, IndexError,
             AttributeError, ArithmeticError, RuntimeError) as exc:
-        # A bug or a layout the renderer cannot do: this row fails, the rest go on.
-        return Result(job.row, FAILED, shown, error=f"could not build: {type(exc).__name__}: {exc}")
+        # A bug or a layout the renderer cannot do: this row fails, the rest go on. Only the
+        # kind of error: its text could hold the row's values.
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        return Result(job.row, FAILED, shown, error=f"could not build: {type(exc).__name__} ({reason})")
 
 
 # --- Workers ---------------------------------------------------------------------------------
@@ -509,7 +512,7 @@ def _plan(options: Options, base: Path) -> _Plan:
             if options.shard is not None and not options.shard.owns(row):
                 continue
             others = [str(r) for r, _ in writers if r != row]
-            message = f"output {name!r} is also written by row{'s' if len(others) > 1 else ''} {', '.join(others)}"
+            message = f"output: the same file as row{'s' if len(others) > 1 else ''} {', '.join(others)}"
             output, earlier = plan.errors.get(row, ("", ""))
             plan.errors[row] = (output or str(options.out_dir / name), f"{earlier}; {message}" if earlier else message)
     return plan

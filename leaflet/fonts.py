@@ -46,15 +46,20 @@ def _drawable() -> frozenset[int]:
     return frozenset(regular & bold)
 
 
-def cannot_draw(text: str) -> str | None:
+def cannot_draw(text: str, personal: bool = False) -> str | None:
     """What is wrong with text the embedded font cannot fully draw, or None.
 
-    One message for content (at validation), manifest names and layout alike.
+    One message for content (at validation), manifest names and layout alike. For a
+    personal value (a patient's name) only code points are named: the characters of a
+    short name would be the name itself, in a log.
     """
     missing = undrawable(unicodedata.normalize("NFC", text))
     if not missing:
         return None
-    shown = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing[:5])
+    if personal:
+        shown = ", ".join(f"U+{ord(char):04X}" for char in missing[:5])
+    else:
+        shown = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing[:5])
     return f"the embedded font cannot draw {shown}; it would print as a blank box"
 
 

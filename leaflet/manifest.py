@@ -35,6 +35,9 @@ OPTIONAL = ("patient_age", "patient_weight", "patient_name", "pharmacy", "pharma
 COLUMNS = REQUIRED + OPTIONAL
 MAX_TEXT = 200  # characters in a name, pharmacy or phone; longer is a data error, not a name
 MAX_NAME_BYTES = 200  # output file name, leaving room for the state file's suffix
+#: Columns whose values are about the patient: messages name the column and what is wrong,
+#: never the value (logs and reports travel further than the leaflets).
+PERSONAL = frozenset({"patient_name", "patient_age", "patient_weight", "output"})
 
 
 # --- Reading the manifest --------------------------------------------------------------
@@ -179,8 +182,11 @@ def _tailor_problem(content_path: Path, audience: str, age: float | None, weight
 
 
 def _as_columns(message: str) -> str:
-    """The pipeline names command-line options; a manifest row has columns."""
-    return message.replace("--patient-age", "patient_age").replace("--patient-weight", "patient_weight")
+    """The pipeline names command-line options (with their values); a manifest row has
+    columns, and its message leaves the patient's values out."""
+    message = re.sub(r"--patient-(age|weight) [^\s:]+", r"patient_\1", message)
+    message = re.sub(r"a patient aged \S+", "a patient of this age", message)
+    return re.sub(r" weighing \S+ kg", " and weight", message)
 
 
 def forget_loaded() -> None:
@@ -195,7 +201,7 @@ def _number(values: dict[str, str], column: str, problems: list[str]) -> float |
         return None
     # Plain decimals only (float() would also take "4_0", "1e2" and other scripts' digits).
     if not re.fullmatch(r"[+-]?[0-9]+(?:[.,][0-9]+)?", text):
-        problems.append(f"{column} {text!r}: not a number")
+        problems.append(f"{column}: not a number")
         return None
     return float(text.replace(",", "."))  # a decimal comma, as many spreadsheets write it
 
@@ -210,7 +216,7 @@ def _text(values: dict[str, str], column: str, problems: list[str]) -> str | Non
     if any(unicodedata.category(ch).startswith("C") or ch in "\n\r\u2028\u2029" for ch in text):
         problems.append(f"{column}: contains a line break or control character")
         return None
-    problem = fonts.cannot_draw(text)
+    problem = fonts.cannot_draw(text, personal=column in PERSONAL)
     if problem:
         problems.append(f"{column}: {problem}")
         return None
@@ -252,7 +258,7 @@ def output_name(row: int, values: dict[str, str], problems: list[str]) -> str | 
         try:
             return safe_output_name(raw)
         except ValueError as exc:
-            problems.append(f"output {raw!r}: {exc}")
+            problems.append(f"output: {exc}")
             return None
     content = Path((values.get("content") or "").strip()).stem or "leaflet"
     audience = (values.get("audience") or "").strip().lower() or "leaflet"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import json
 import os
 import subprocess
 import sys
@@ -385,3 +386,35 @@ def test_content_at_the_limits_still_builds(tmp_path):
     path = short_with(tmp_path, about={"heading": "About", "lines": [text] * 20})
     rendered = render_request(Request(path, "adult"))
     assert rendered.pages > 3 and "Fish & chips <b>are</b> fine." in pdf_text(rendered.pdf)  # printed as written
+
+
+# --- 8. No personal values in messages ------------------------------------------------------
+
+
+def test_messages_name_row_column_and_code_points_never_a_personal_value(cli_runner, tmp_path):
+    manifest = write_manifest(tmp_path / "night.csv", [
+        dict(content=str(SHORT), audience="adult", patient_name="王芳", output="a.pdf"),
+        dict(content=str(SHORT), audience="adult", output="../Jane Secretname.pdf"),
+        dict(content=str(SHORT), audience="adult", patient_age="Jane Secretname"),
+        dict(content=str(SHORT), audience="adult", patient_age="7.25"),
+        dict(content=str(SHORT), audience="adult", output="Secretname Twice.pdf"),
+        dict(content=str(SHORT), audience="adult", output="secretname twice.pdf"),
+        dict(content=str(SHORT), audience="adult", output="Jane Secretname.pdf"),
+    ])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "Jane_Secretname.pdf").write_bytes(b"%PDF- not ours")
+    result = invoke(cli_runner, "batch", manifest, "--out-dir", out, "-j", "1", "--report", tmp_path / "r.json")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if " row " in line]
+    assert len(errors) == 7
+    report = (tmp_path / "r.json").read_text(encoding="utf-8")
+    messages = "\n".join(errors) + "".join(entry["error"] for entry in json.loads(report)["rows"])
+    for secret in ("王", "芳", "Jane", "Secretname", "secretname", "7.25"):
+        assert secret not in messages
+    assert "row 2: patient_name: the embedded font cannot draw U+738B, U+82B3" in result.output
+    assert "row 3: output: points outside the output folder" in result.output
+    assert "row 4: patient_age: not a number" in result.output
+    assert "row 5: patient_age: outside the adult audience" in result.output
+    assert "row 6: output: the same file as row 7" in result.output
+    assert "row 8: output: the file already exists and was not made by leaflet batch" in result.output
