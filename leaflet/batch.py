@@ -43,15 +43,18 @@ from . import __version__, fonts
 from .build import Request, render_request, tailored
 from .check import Budget, check_pdf
 from .errors import LeafletError
-from .manifest import check_row, forget_loaded, loaded_content, loaded_style, output_name, read_rows
+from .manifest import (check_row, extra_columns, extra_values, forget_loaded, loaded_content, loaded_style,
+                       output_name, read_rows)
 from .merge import MERGE_CREATOR, merge
 from .write import AtomicFile, lock, remove_if_abandoned, remove_temporaries, target_of_temporary, write_atomic
 
 STATE_DIR = ".leaflet-state"
 CHUNK = 8  # rows per task sent to a worker: big enough to hide the hand-over, small enough to stop fast
-REPORT_FIELDS = ("row", "status", "output", "pages", "sha256", "input_hash", "error")
+#: The report's columns: the manifest's own extra columns (an Rx number...) come after "row".
+REPORT_FIELDS = ("row", "status", "error", "output", "pages", "sha256", "input_hash")
 
-BUILT, SKIPPED, FAILED, INTERRUPTED = "built", "skipped", "failed", "interrupted"
+BUILT, SKIPPED, FAILED, INTERRUPTED = "built", "up to date", "failed", "interrupted"
+_COUNTER = {BUILT: "built", SKIPPED: "skipped", FAILED: "failed", INTERRUPTED: "interrupted"}
 
 
 # --- Options and results -------------------------------------------------------------
@@ -103,6 +106,8 @@ class Options:
     verify: bool = False
     #: The time and memory `--verify` may spend reading one PDF back (as `leaflet check`).
     verify_budget: Budget = Budget()
+    #: With --merge: only the rows built by this run (not those already up to date).
+    merge_built_only: bool = False
     #: Seconds to wait for another run holding the output folder before giving up.
     wait: float = 0
 
@@ -114,6 +119,7 @@ class Job:
     row: int
     request: Request
     output: str  # a safe file name inside the output folder
+    extra: tuple[str, ...] = ()  # the manifest's columns that leaflet does not use, for the report
 
     @property
     def bookmark(self) -> str:
@@ -129,6 +135,7 @@ class Result:
     sha256: str = ""
     input_hash: str = ""
     error: str = ""
+    extra: tuple[str, ...] = ()
 
 
 @dataclass
@@ -146,7 +153,8 @@ class Summary:
 
     def add(self, result: Result) -> None:
         self.rows += 1
-        setattr(self, result.status, getattr(self, result.status) + 1)
+        counter = _COUNTER[result.status]
+        setattr(self, counter, getattr(self, counter) + 1)
 
     @property
     def exit_code(self) -> int:
@@ -155,7 +163,7 @@ class Summary:
         return 1 if self.failed or self.merge_error or self.report_error else 0
 
     def line(self) -> str:
-        parts = [f"{self.built} built", f"{self.skipped} skipped (up to date)", f"{self.failed} failed"]
+        parts = [f"{self.built} built", f"{self.skipped} up to date", f"{self.failed} failed"]
         if self.interrupted:
             parts.append(f"{self.interrupted} not built (interrupted)")
         rate = f", {self.built / self.seconds:.1f} leaflets/s" if self.built and self.seconds >= 1 else ""
@@ -390,11 +398,15 @@ class _Report:
     temporary file is removed, and `error` says why for the summary.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, extra: list[str] | None = None) -> None:
         self.path = path
         self.json = path.suffix.lower() == ".json"
         self.error = ""
-        self.file = AtomicFile(path, "w", encoding="utf-8", newline="")
+        taken = set(REPORT_FIELDS)
+        self.extra = [name if name not in taken else f"{name} (manifest)" for name in extra or []]
+        self.fields = (REPORT_FIELDS[0], *self.extra, *REPORT_FIELDS[1:])
+        # A CSV report starts with a byte order mark: Excel reads UTF-8 (Zoë, Łukasz) right only with one.
+        self.file = AtomicFile(path, "w", encoding="utf-8" if self.json else "utf-8-sig", newline="")
         self.handle = self.file.stream
         self.count = 0
         self._safely(self._start)
@@ -403,7 +415,7 @@ class _Report:
         if self.json:
             self.handle.write('{"rows": [')
         else:
-            self.writer = csv.DictWriter(self.handle, REPORT_FIELDS)
+            self.writer = csv.DictWriter(self.handle, self.fields)
             self.writer.writeheader()
 
     def _safely(self, write: Callable[[], None]) -> None:
@@ -417,6 +429,10 @@ class _Report:
 
     def add(self, result: Result) -> None:
         row = {name: getattr(result, name) for name in REPORT_FIELDS}
+        if result.status not in (BUILT, SKIPPED):
+            row["output"] = ""  # nothing was written for this row: no path to look for
+        row.update(zip(self.extra, result.extra))
+        row = {name: row.get(name, "") for name in self.fields}
 
         def write() -> None:
             if self.json:
@@ -430,7 +446,8 @@ class _Report:
     def finish(self, summary: Summary, options: Options) -> None:
         def write() -> None:
             if self.json:
-                totals = {k: getattr(summary, k) for k in ("rows", "built", "skipped", "failed", "interrupted")}
+                totals = {"rows": summary.rows, "built": summary.built, "up_to_date": summary.skipped,
+                          "failed": summary.failed, "interrupted": summary.interrupted}
                 totals.update(seconds=round(summary.seconds, 3), exit_code=summary.exit_code,
                               manifest=str(options.manifest), out_dir=str(options.out_dir),
                               shard=options.shard.label() if options.shard else None,
@@ -566,7 +583,10 @@ def _our_report(path: Path) -> bool:
             start = handle.read(200)
     except OSError:
         return False
-    return start.startswith('{"rows": [') or start.splitlines()[:1] == [",".join(REPORT_FIELDS)]
+    header = start.removeprefix("\ufeff").splitlines()[:1]
+    fields = header[0].split(",") if header else []
+    return start.startswith('{"rows": [') or (fields[:1] == ["row"] and
+                                              all(name in fields for name in REPORT_FIELDS))
 
 
 def _our_merge(path: Path) -> bool:
@@ -635,20 +655,22 @@ def _claim_out_dir(options: Options) -> list[int]:
 
 def _jobs_and_results(options: Options, base: Path, plan: _Plan) -> Iterator[Job | Result]:
     """This shard's rows in order: a Job to build, or the Result of a row that failed its check."""
+    extra = extra_columns(options.manifest)
     for row, values, _problem in read_rows(options.manifest):
         if options.shard is not None and not options.shard.owns(row):
             continue
+        carried = extra_values(values, extra)
         if row in plan.errors:
             output, message = plan.errors[row]
-            yield Result(row, FAILED, output, error=message)
+            yield Result(row, FAILED, output, error=message, extra=carried)
             continue
         problems: list[str] = []
         name = output_name(row, values, problems)
         request = check_row(row, values, base, problems)
         if request is None or name is None:  # the file changed under us; say so rather than guess
-            yield Result(row, FAILED, error="; ".join(problems) or "row changed while the batch ran")
+            yield Result(row, FAILED, error="; ".join(problems) or "row changed while the batch ran", extra=carried)
             continue
-        yield Job(row, request, name)
+        yield Job(row, request, name, carried)
 
 
 def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) -> Summary:
@@ -705,8 +727,13 @@ def _run_locked(options: Options, plan: _Plan, merge_path: Path | None, report_p
     progress = _Progress(plan.rows, err)
     for row, (_output, message) in sorted(plan.errors.items()):
         progress.message(f"{manifest} row {row}: {message}")
+    extra = extra_columns(manifest)
+    if extra:
+        kept = f"copied as they are into {report_path}" if report_path else "ignored (--report would carry them)"
+        progress.message(f"leaflet batch: {manifest}: column{'s' if len(extra) > 1 else ''} "
+                         f"{', '.join(map(repr, extra))} {'are' if len(extra) > 1 else 'is'} not leaflet's; {kept}")
     try:
-        report = _Report(report_path) if report_path is not None else None
+        report = _Report(report_path, extra) if report_path is not None else None
     except OSError as exc:
         raise LeafletError(f"--report {report_path}: cannot write it ({exc.strerror})") from None
     # The leaflets to merge, spooled to a temporary file rather than held in memory.
@@ -715,6 +742,8 @@ def _run_locked(options: Options, plan: _Plan, merge_path: Path | None, report_p
     try:
         with _Stop() as stop:
             def record(result: Result, job: Job | None) -> None:
+                if job is not None:
+                    result = replace(result, extra=job.extra)
                 if result.status == FAILED and result.output and _retire(Path(result.output), options.out_dir):
                     result = replace(result, error=f"{result.error} (the PDF an earlier run built for this "
                                                    "row was removed, so it cannot be printed by mistake)")
@@ -723,7 +752,8 @@ def _run_locked(options: Options, plan: _Plan, merge_path: Path | None, report_p
                     report.add(result)
                 if result.status == FAILED and result.row not in plan.errors:
                     progress.message(f"{manifest} row {result.row}: {result.error}")
-                if result.status in (BUILT, SKIPPED) and job is not None and to_merge is not None:
+                merged = (BUILT,) if options.merge_built_only else (BUILT, SKIPPED)
+                if result.status in merged and job is not None and to_merge is not None:
                     to_merge.write(json.dumps([job.output, job.bookmark]) + "\n")
                 if result.status != INTERRUPTED:
                     progress.advance()

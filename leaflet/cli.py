@@ -153,6 +153,9 @@ def validate(content: Path) -> None:
               help="Write every row's status, output, pages, sha256 and error (.csv or .json).")
 @click.option("--verify", is_flag=True, help="Read each new PDF back (as `leaflet check` does) and fail the row, "
                                             "writing nothing, if a line is missing or misplaced.")
+@click.option("--merge-built-only", is_flag=True,
+              help="With --merge: merge only the rows this run built, not those already up to date "
+                   "[default: every good row, so a resumed night still prints in one file].")
 @click.option("--verify-time-limit", type=click.FloatRange(min=0, min_open=True), default=10, show_default=True,
               metavar="SECONDS", help="With --verify: fail a row whose PDF takes longer than this to read back.")
 @click.option("--verify-memory-limit", type=click.IntRange(min=16), default=256, show_default=True, metavar="MIB",
@@ -161,7 +164,7 @@ def validate(content: Path) -> None:
               help="If another run is writing into --out-dir, wait this long for it [default: stop at once, "
                    "exit status 75].")
 def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path | None, shard: str | None,
-                  force: bool, report: Path | None, verify: bool, verify_time_limit: float,
+                  force: bool, report: Path | None, verify: bool, merge_built_only: bool, verify_time_limit: float,
                   verify_memory_limit: int, wait: float) -> None:
     """Build one personalised leaflet per row of a CSV manifest.
 
@@ -182,7 +185,7 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
     from .check import Budget
 
     options = Options(manifest, out_dir, jobs, merge, Shard.parse(shard) if shard is not None else None,
-                      force, report, verify, wait=wait,
+                      force, report, verify, wait=wait, merge_built_only=merge_built_only,
                       verify_budget=Budget(seconds=verify_time_limit, memory_mib=verify_memory_limit))
     summary = run(options)
     if summary.exit_code:

@@ -12,7 +12,9 @@ Row numbers are spreadsheet row numbers: the header is row 1, the first leaflet 
 from __future__ import annotations
 
 import csv
+import difflib
 import functools
+import os
 import hashlib
 import re
 import unicodedata
@@ -70,9 +72,10 @@ def _open_manifest(path: Path) -> tuple[TextIO, _Rows]:
                            f"such as {','.join(COLUMNS)}")
     names = [_column_name(cell) for cell in header]
     problems = []
-    unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name and name not in COLUMNS]
-    if unknown:
-        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+    misspelt = [f"{cell.strip()!r} (did you mean {close[0]!r}?)" for cell, name in zip(header, names, strict=True)
+                if name and name not in COLUMNS and (close := difflib.get_close_matches(name, COLUMNS, 1, 0.85))]
+    if misspelt:
+        problems.append(f"unknown column{'s' if len(misspelt) > 1 else ''} {', '.join(misspelt)}")
     repeated = sorted({name for name in names if name and names.count(name) > 1})
     if repeated:
         problems.append(f"column{'s' if len(repeated) > 1 else ''} {', '.join(map(repr, repeated))} "
@@ -84,15 +87,41 @@ def _open_manifest(path: Path) -> tuple[TextIO, _Rows]:
         handle.close()
         raise LeafletError(f"{path}: {'; '.join(problems)} (columns are: {', '.join(COLUMNS)}; "
                            f"{' and '.join(REQUIRED)} are required)")
-    return handle, _Rows(reader, names)
+    return handle, _Rows(reader, names, _extra_names(header, names))
+
+
+def _extra_names(header: list[str], names: list[str]) -> dict[int, str]:
+    """Columns that are not leaflet's (an Rx number, a date of birth...), by position, with
+    their names as written (made unique): carried through to the report untouched."""
+    extra: dict[int, str] = {}
+    for index, (cell, name) in enumerate(zip(header, names, strict=True)):
+        if name and name not in COLUMNS:
+            label, count = cell.strip(), 2
+            while label in extra.values():
+                label, count = f"{cell.strip()} ({count})", count + 1
+            extra[index] = label
+    return extra
+
+
+def extra_columns(path: Path) -> list[str]:
+    """The manifest's columns that leaflet does not use, as named in its header."""
+    handle, rows = _open_manifest(path)
+    handle.close()
+    return list(rows.extra.values())
+
+
+def extra_values(values: dict[str, str], columns: list[str]) -> tuple[str, ...]:
+    return tuple(values.get(column, "") for column in columns)
 
 
 class _Rows:
-    """Iterates (row number, values) with each blank-named column folded away."""
+    """Iterates (row number, values) with each blank-named column folded away; values of
+    columns leaflet does not use are kept under their names as written."""
 
-    def __init__(self, reader, names: list[str]) -> None:
+    def __init__(self, reader, names: list[str], extra: dict[int, str]) -> None:
         self.reader = reader
         self.names = names
+        self.extra = extra
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str], str | None]]:
         for row, cells in enumerate(self.reader, start=2):
@@ -110,7 +139,7 @@ class _Rows:
                     if cell.strip():
                         problem = problem or f"has a value in column {index + 1}, which has no name in the header"
                     continue
-                values[name] = cell
+                values[self.extra.get(index, name)] = cell
             yield row, values, problem
 
 
@@ -292,7 +321,11 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str])
         try:
             content = loaded_content(content_path)[0]
         except LeafletError as exc:
-            problems.append(f"content: {exc.message}")
+            message = exc.message
+            if not Path(content_text).is_absolute() and not content_path.exists():
+                message = (f"{content_text}: file not found (a relative path is read from the manifest's folder: "
+                           f"looked for {os.path.abspath(content_path)})")
+            problems.append(f"content: {message}")
     if not audience:
         problems.append(f"audience: empty (choose from: {', '.join(AUDIENCES)})")
     elif audience not in AUDIENCES:

@@ -418,3 +418,74 @@ def test_messages_name_row_column_and_code_points_never_a_personal_value(cli_run
     assert "row 5: patient_age: outside the adult audience" in result.output
     assert "row 6: output: the same file as row 7" in result.output
     assert "row 8: output: the file already exists and was not made by leaflet batch" in result.output
+
+
+# --- The technician's day -------------------------------------------------------------------
+
+
+def test_extra_columns_are_carried_into_the_report_with_one_warning(cli_runner, tmp_path):
+    manifest = write_manifest(tmp_path / "export.csv", [
+        {"Rx number": "RX-104233", "content": str(SHORT), "audience": "adult", "DOB": "1980-02-01", "output": "a.pdf"},
+        {"Rx number": "RX-104234", "content": str(SHORT), "audience": "kids", "DOB": "2019-05-06", "output": "b.pdf"},
+    ])
+    for kind in ("csv", "json"):
+        report = tmp_path / f"r.{kind}"
+        result = invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out", "-j", "1", "--report", report)
+        assert result.exit_code == 1
+        warnings = [line for line in result.output.splitlines() if "not leaflet's" in line]
+        assert warnings == [f"leaflet batch: {manifest}: columns 'Rx number', 'DOB' are not leaflet's; "
+                            f"copied as they are into {report}"]
+    rows = read_report(tmp_path / "r.csv")
+    assert list(rows[0])[:3] == ["row", "Rx number", "DOB"]
+    assert [(row["Rx number"], row["DOB"], row["status"]) for row in rows] == [
+        ("RX-104233", "1980-02-01", "built"), ("RX-104234", "2019-05-06", "failed")]
+    entries = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["rows"]
+    assert entries[1]["Rx number"] == "RX-104234" and entries[1]["status"] == "failed"
+
+
+@pytest.mark.parametrize(("column", "suggestion"), [("patient_nmae", "patient_name"), ("Audiance", "audience"),
+                                                    ("pagesize", "page_size")])
+def test_a_misspelt_known_column_is_still_an_error_with_a_suggestion(cli_runner, tmp_path, column, suggestion):
+    header = ["content", "audience", column] if column != "Audiance" else ["content", column]
+    manifest = write_manifest(tmp_path / "m.csv", [dict.fromkeys(header, "")], header)
+    result = invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"unknown column {column!r} (did you mean {suggestion!r}?)" in result.output
+
+
+def test_the_report_opens_cleanly_in_a_spreadsheet(cli_runner, tmp_path):
+    manifest = write_manifest(tmp_path / "m.csv", [
+        dict(content=str(SHORT), audience="adult", patient_name="Zoë", output="a.pdf"),
+        dict(content=str(SHORT), audience="kids", output="b.pdf"),
+    ])
+    report = tmp_path / "r.csv"
+    invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out", "-j", "1", "--report", report)
+    assert report.read_bytes().startswith(b"\xef\xbb\xbfrow,status,error,output,pages,sha256,input_hash\r\n")
+    first, second = read_report(report)
+    assert first["status"] == "built" and first["output"].endswith("a.pdf")
+    assert second["status"] == "failed" and second["output"] == "" and "audience" in second["error"]
+    again = invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out", "-j", "1", "--report", report)
+    assert "1 up to date" in again.output
+    assert [row["status"] for row in read_report(report)] == ["up to date", "failed"]
+
+
+def test_merge_built_only_leaves_out_what_was_already_printed(cli_runner, tmp_path):
+    rows = [dict(content=str(SHORT), audience="adult", output="a.pdf"),
+            dict(content=str(SHORT), audience="caregiver", output="b.pdf")]
+    manifest = write_manifest(tmp_path / "m.csv", rows)
+    args = ["batch", manifest, "--out-dir", tmp_path / "out", "-j", "1", "--merge", tmp_path / "print.pdf"]
+    assert "merged 2 leaflet(s)" in invoke(cli_runner, *args).output
+    write_manifest(manifest, [*rows, dict(content=str(SHORT), audience="adolescent", output="c.pdf")])
+    only_new = invoke(cli_runner, *args, "--merge-built-only")
+    assert "merged 1 leaflet(s)" in only_new.output
+    assert "merged 3 leaflet(s)" in invoke(cli_runner, *args).output  # the default: the whole night
+
+
+def test_a_relative_content_path_names_the_folder_searched(cli_runner, tmp_path):
+    copied = tmp_path / "copied"
+    copied.mkdir()
+    manifest = write_manifest(copied / "m.csv", [dict(content="content/dupixent.yaml", audience="adult")])
+    result = invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out")
+    assert result.exit_code == 1
+    assert (f"content: content/dupixent.yaml: file not found (a relative path is read from the manifest's folder: "
+            f"looked for {copied / 'content' / 'dupixent.yaml'})") in result.output
