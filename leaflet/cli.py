@@ -93,7 +93,8 @@ def cli() -> None:
               help=f"A style from styles/ ({', '.join(available_styles())}) or a path to a style YAML file.")
 @click.option("--page-size", type=click.Choice(list(PAGE_SIZES), case_sensitive=False), default="a4", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="Where to write the PDF [default: output/<medicine>-<audience>.pdf].")
+              help="Where to write the PDF (.pdf is added when missing) [default: "
+                   "output/<medicine>-<audience>.pdf, with the style and page size when not standard and a4].")
 def build_command(content: Path, audience: str, patient_age: float | None, patient_weight: float | None,
                   style: str, page_size: str, output: Path | None) -> None:
     """Build one leaflet (or one per audience with --audience all).

@@ -489,3 +489,19 @@ def test_a_relative_content_path_names_the_folder_searched(cli_runner, tmp_path)
     assert result.exit_code == 1
     assert (f"content: content/dupixent.yaml: file not found (a relative path is read from the manifest's folder: "
             f"looked for {copied / 'content' / 'dupixent.yaml'})") in result.output
+
+
+def test_build_names_variants_apart_and_adds_pdf(cli_runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    invoke(cli_runner, "build", SHORT, "-a", "caregiver")
+    invoke(cli_runner, "build", SHORT, "-a", "caregiver", "--style", "large-print", "--page-size", "letter")
+    invoke(cli_runner, "build", SHORT, "-a", "caregiver", "--page-size", "letter")
+    style = tmp_path / "My Clinic.yaml"
+    style.write_text((ROOT / "styles" / "standard.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    invoke(cli_runner, "build", SHORT, "-a", "caregiver", "--style", style)
+    assert sorted(path.name for path in (tmp_path / "output").iterdir()) == [
+        "shortamol-caregiver-large-print-letter.pdf", "shortamol-caregiver-letter.pdf",
+        "shortamol-caregiver-my-clinic.pdf", "shortamol-caregiver.pdf"]
+    result = invoke(cli_runner, "build", SHORT, "-a", "adult", "-o", tmp_path / "jo")
+    assert result.exit_code == 0 and f"wrote {tmp_path / 'jo.pdf'}" in result.output
+    assert (tmp_path / "jo.pdf").read_bytes().startswith(b"%PDF-") and not (tmp_path / "jo").exists()
