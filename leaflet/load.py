@@ -112,10 +112,7 @@ def parse_yaml(text: str, path: Path) -> Loaded:
         _record_lines(node, (), lines, path, set())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = " ".join(part for part in (exc.context, exc.problem) if part) or "cannot parse"
-        raise LeafletError(f"{where}: YAML syntax error: {problem}") from None
+        raise LeafletError(_plain_syntax_error(exc, text, path)) from None
     except yaml.YAMLError as exc:
         raise LeafletError(f"{path}: YAML syntax error: {exc}") from None
     except (ValueError, OverflowError, RecursionError) as exc:  # e.g. a 5,000-digit number
@@ -129,6 +126,40 @@ def parse_yaml(text: str, path: Path) -> Loaded:
         kind = {"str": "text", "list": "a list"}.get(type(data).__name__, type(data).__name__)
         raise LeafletError(f"{path}:{node.start_mark.line + 1}: expected a mapping of keys at the top, found {kind}")
     return Loaded(path=path, data=data, lines=lines)
+
+
+def _plain_syntax_error(exc: yaml.MarkedYAMLError, text: str, path: Path) -> str:
+    """PyYAML's message in words a pharmacist can act on, at the line to change."""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return f"{path}: YAML syntax error: {exc.problem or 'cannot parse'}"
+    lines = text.splitlines()
+    line = mark.line + 1
+    problem = exc.problem or ""
+    if "'\\t'" in problem or "\t" in problem:
+        tab_line = line if line <= len(lines) and "\t" in lines[line - 1] else next(
+            (n for n, body in enumerate(lines, 1) if "\t" in body), line)
+        body = lines[tab_line - 1] if tab_line <= len(lines) else ""
+        where = "starts with a tab" if body[:len(body) - len(body.lstrip())].count("\t") else "has a tab"
+        return f"{path}:{tab_line}: line {tab_line} {where}; indent with spaces (YAML does not allow tabs)"
+    if "mapping values are not allowed" in problem or "could not find expected ':'" in problem:
+        # YAML reads a key line without its ':' together with the next line, and blames that one.
+        for number in range(min(line, len(lines)), 0, -1):
+            body = lines[number - 1].split("#")[0].strip()
+            if number < line and body and ":" not in body and not body.startswith(("-", "{", "[")):
+                return (f"{path}:{number}: line {number} has no ':' after its key (write 'key: value'; "
+                        f"YAML read it together with line {line})")
+        return (f"{path}:{line}: a ':' where YAML did not expect one: put a text that contains ': ' "
+                "in quotes, or check the indenting of this line")
+    if exc.context in ("while parsing a flow sequence", "while parsing a flow mapping") and exc.context_mark:
+        opened = exc.context_mark.line + 1
+        pair = "[ ]" if "sequence" in exc.context else "{ }"
+        return (f"{path}:{opened}: line {opened} opens a '{pair[0]}' that is not closed with '{pair[2]}' "
+                f"(YAML noticed on line {line}); close it, or put the text in quotes")
+    if "found duplicate anchor" in problem or "found undefined alias" in problem:
+        return f"{path}:{line}: YAML anchors and aliases (& and *) are not supported; write the text out"
+    words = " ".join(part for part in (exc.context, problem) if part) or "cannot parse"
+    return f"{path}:{line}: YAML syntax error: {words}"
 
 
 def _record_lines(node: yaml.Node, key_path: KeyPath, lines: dict[KeyPath, int], path: Path,

@@ -505,3 +505,35 @@ def test_build_names_variants_apart_and_adds_pdf(cli_runner, tmp_path, monkeypat
     result = invoke(cli_runner, "build", SHORT, "-a", "adult", "-o", tmp_path / "jo")
     assert result.exit_code == 0 and f"wrote {tmp_path / 'jo.pdf'}" in result.output
     assert (tmp_path / "jo.pdf").read_bytes().startswith(b"%PDF-") and not (tmp_path / "jo").exists()
+
+
+def short_edited(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    text = SHORT.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / "edited.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("edits", "expected"), [
+    ([("  heading: Key points", "\theading: Key points")],
+     ["edited.yaml:10: line 10 starts with a tab; indent with spaces"]),
+    ([("  heading: Key points", "  heading Key points")],
+     ["edited.yaml:10: line 10 has no ':' after its key"]),
+    ([("min_age_years: 3}", 'min_age_years: "3"}')],
+     ["edited.yaml:23: uses.items.0.applies.min_age_years: should be a number written without quotes (got '3')"]),
+    ([("disclaimer:", "disclamer:"), ("  heading: Key points", "  headng: Key points"),
+      ("min_age_years: 3}", 'min_age_years: "3"}')],
+     ["edited.yaml:10: key_points.headng: unknown key (did you mean 'heading'?)",
+      "edited.yaml:23: uses.items.0.applies.min_age_years: should be a number written without quotes",
+      "edited.yaml:37: disclamer: unknown key (did you mean 'disclaimer'?)"]),
+])
+def test_yaml_problems_in_plain_words_at_the_right_line_in_line_order(cli_runner, tmp_path, edits, expected):
+    result = invoke(cli_runner, "validate", short_edited(tmp_path, *edits))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == len(expected), result.output
+    for line, start in zip(lines, expected, strict=True):
+        assert start in line
