@@ -75,7 +75,7 @@ def bare_canvas(leaflet, size: float = 12) -> bytes:
              for line in simpleSplit(text, fonts.REGULAR, size, width - 2 * margin)]
     per_page = int((height - 2 * margin) // (size * 1.2)) - 4  # room for header and footer
     pages = [lines[start:start + per_page] for start in range(0, len(lines), per_page)]
-    footer = f"{leaflet.source_line} Last updated {leaflet.last_updated}."
+    footer = f"{leaflet.source_line} {' '.join(filter(None, (leaflet.date_label, leaflet.last_updated)))}."
     for number, page in enumerate(pages, start=1):
         canvas.setFont(fonts.REGULAR, size)
         y = height - margin

@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def content_with(lines: int, folder: Path) -> Path:
     data = yaml.safe_load((ROOT / "content" / "dupixent.yaml").read_text(encoding="utf-8"))
-    data["source"]["last_updated"] = str(data["source"]["last_updated"])
     unit = "Fish & chips <b>are</b> fine. "
     text = (unit * (MAX_TEXT_CHARS // len(unit) + 1))[:MAX_TEXT_CHARS].strip()
     data["about"] = {"heading": "About", "lines": [text] * lines}

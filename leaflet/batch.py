@@ -191,6 +191,10 @@ def input_hash(request: Request) -> str:
         "pharmacy": personal.pharmacy,
         "pharmacy_phone": personal.pharmacy_phone,
     }
+    if request.uses:  # only when given, so rows without them keep their hashes
+        payload["uses"] = list(request.uses)
+    if personal.directions:
+        payload["directions"] = personal.directions
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 

@@ -30,10 +30,12 @@ class Request:
     style: str = "standard"
     page_size: str = "a4"
     personal: Personal = Personal()
+    #: The uses (conditions) prescribed for, by id; empty: every use that applies.
+    uses: tuple[str, ...] = ()
 
 
 def tailored(content: Content, request: Request) -> Leaflet:
-    reader = make_reader(request.audience, request.patient_age, request.patient_weight)
+    reader = make_reader(request.audience, request.patient_age, request.patient_weight, request.uses or None)
     return tailor(content, reader)
 
 
@@ -50,10 +52,10 @@ def _slug(text: str) -> str:
 
 def default_output(content: Content, audience: str, out_dir: Path = Path("output"), style: str = "standard",
                    page_size: str = "a4") -> Path:
-    """output/<medicine>-<audience>[-<style>][-<page size>].pdf, the brand made safe for a
-    file name; a style or page size other than the default is in the name, so a
-    large-print Letter build never replaces the standard A4 one."""
-    parts = [_slug(content.medicine.brand) or "leaflet", audience]
+    """output/<medicine>-<audience>[-<style>][-<page size>].pdf, the first brand (or the
+    generic name) made safe for a file name; a style or page size other than the default
+    is in the name, so a large-print Letter build never replaces the standard A4 one."""
+    parts = [_slug(content.name) or "leaflet", audience]
     if style.strip().lower() != "standard":
         parts.append(_slug(Path(style).stem) or "style")
     if page_size.lower() != "a4":

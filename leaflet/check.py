@@ -103,11 +103,11 @@ def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content, budget: Budget = B
 
 def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
                age: float | None = None, weight: float | None = None,
-               budget: Budget = Budget()) -> tuple[Leaflet, list[Miss]]:
+               uses: tuple[str, ...] = (), budget: Budget = Budget()) -> tuple[Leaflet, list[Miss]]:
     """`leaflet check` for files: load, tailor for the reader, read the PDF, compare."""
     pdf_path = Path(pdf_path)
     content = load_content(content_path)
-    leaflet = tailor(content, make_reader(audience, age, weight))
+    leaflet = tailor(content, make_reader(audience, age, weight, uses or None))
     with open_input(pdf_path, "a PDF", mode="rb") as handle:
         pdf = handle.read()
     try:

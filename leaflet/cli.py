@@ -10,7 +10,7 @@ import click
 from . import __version__
 from .build import Request, build
 from .errors import LeafletError
-from .layout import PAGE_SIZES
+from .layout import PAGE_SIZES, Personal
 from .load import load_yaml
 from .model import Content
 from .styles import available_styles
@@ -95,8 +95,15 @@ def cli() -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path),
               help="Where to write the PDF (.pdf is added when missing) [default: "
                    "output/<medicine>-<audience>.pdf, with the style and page size when not standard and a4].")
+@click.option("--use", "uses", multiple=True, metavar="ID",
+              help="A use (condition) it is prescribed for, by its id in the content; repeat for several. "
+                   "Only these uses are printed.")
+@click.option("--patient-name", metavar="NAME", help='Printed under the title as "Prepared for NAME".')
+@click.option("--directions", metavar="TEXT",
+              help="The prescription's directions for this patient, printed in their own box on page 1.")
 def build_command(content: Path, audience: str, patient_age: float | None, patient_weight: float | None,
-                  style: str, page_size: str, output: Path | None) -> None:
+                  style: str, page_size: str, output: Path | None, uses: tuple[str, ...],
+                  patient_name: str | None, directions: str | None) -> None:
     """Build one leaflet (or one per audience with --audience all).
 
     \b
@@ -104,6 +111,8 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
       leaflet build content/dupixent.yaml --audience adult
       leaflet build content/dupixent.yaml -a caregiver --patient-age 3 --patient-weight 14
       leaflet build content/dupixent.yaml -a all --style large-print --page-size letter
+      leaflet build content/dupixent.yaml -a adult --use asthma --patient-name "Zoë Martin" \\
+        --directions "Inject 300 mg every other week."
     """
     audiences = list(AUDIENCES) if audience == "all" else [audience]
     if len(audiences) > 1:
@@ -112,7 +121,8 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
         if patient_age is not None:
             raise LeafletError("--patient-age belongs to one audience; it cannot be used with --audience all")
     for each in audiences:
-        request = Request(content, each, patient_age, patient_weight, style, page_size)
+        personal = Personal(patient_name=patient_name or None, directions=directions or None)
+        request = Request(content, each, patient_age, patient_weight, style, page_size, personal, uses)
         path, rendered = build(request, output)
         click.echo(f"wrote {path} ({rendered.pages} page{'s' if rendered.pages != 1 else ''})")
 
@@ -136,6 +146,64 @@ def validate(content: Path) -> None:
             click.echo(problem, err=True)
         raise click.exceptions.Exit(error.exit_code) from None
     click.echo(f"{content}: ok")
+
+
+@cli.command(name="migrate")
+@click.argument("content", type=click.Path(path_type=Path))
+@click.option("--write", "-w", is_flag=True, help="Rewrite the file in place (atomically) as well as showing the diff.")
+def migrate_command(content: Path, write: bool) -> None:
+    """Rewrite a schema-1 content file as schema 2 and print the unified diff.
+
+    Without --write the file is left as it is. Comments, key order and wrapped texts are
+    kept. Schema 2 also checks grammar for every reader; problems found are listed (fix
+    them by hand, e.g. with {has|have}). A schema-2 file is left alone.
+    Exit status: 0 migrated (or already schema 2), 1 migrated with problems to fix, 2 bad input.
+
+    \b
+    Examples:
+      leaflet migrate content/old.yaml            # show what would change
+      leaflet migrate content/old.yaml --write    # and rewrite the file
+    """
+    from .migrate import migrate_file
+    from .write import write_atomic
+
+    migration = migrate_file(content)
+    if migration is None:
+        click.echo(f"{content}: already schema 2; nothing to do")
+        return
+    click.echo(migration.diff(), nl=False)
+    if write:
+        write_atomic(content, migration.new.encode("utf-8"))
+        click.echo(f"{content}: rewritten as schema 2")
+    for problem in migration.problems:
+        click.echo(problem, err=True)
+    if migration.problems:
+        click.echo(f"{content}: schema 2 finds {len(migration.problems)} problem(s) to fix by hand", err=True)
+        raise click.exceptions.Exit(1)
+
+
+@cli.command(name="schema")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of printing.")
+def schema_command(output: Path | None) -> None:
+    """Print the JSON Schema of a schema-2 content file, for editors.
+
+    The repository ships it as schemas/content-2.schema.json; a YAML editor with the YAML
+    language server completes and checks a content file that starts with
+    `# yaml-language-server: $schema=../schemas/content-2.schema.json`.
+
+    \b
+    Example:
+      leaflet schema -o schemas/content-2.schema.json
+    """
+    from .model import json_schema_text
+    from .write import write_atomic
+
+    text = json_schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}")
 
 
 @cli.command(name="batch")
@@ -171,7 +239,8 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
 
     \b
     Columns: content, audience (required); patient_age, patient_weight, patient_name,
-    pharmacy, pharmacy_phone, style, page_size, output (optional). Rows with problems
+    pharmacy, pharmacy_phone, style, page_size, output, uses (ids separated by ;), directions
+    (optional). Rows with problems
     are reported and the rest are still built; re-running skips rows already built.
     Exit status: 0 all built or up to date, 1 some rows failed, 2 bad manifest or options,
     130/143 stopped by Ctrl-C/SIGTERM.
@@ -244,8 +313,9 @@ def lint_command(content: Path, audience: str, strict: bool, today) -> None:
               metavar="SECONDS", help="Give up on a PDF that takes longer than this to read (exit status 3).")
 @click.option("--memory-limit", type=click.IntRange(min=16), default=256, show_default=True, metavar="MIB",
               help="Give up on a PDF that needs more memory than this to read (exit status 3).")
+@click.option("--use", "uses", multiple=True, metavar="ID", help="A use it was built for (--use), if any; repeatable.")
 def check_command(pdf: Path, content: Path, audience: str, patient_age: float | None,
-                  patient_weight: float | None, time_limit: float, memory_limit: int) -> None:
+                  patient_weight: float | None, time_limit: float, memory_limit: int, uses: tuple[str, ...]) -> None:
     """Read a printed leaflet back and check it against its tailoring.
 
     Every line and safety line meant for this reader must be in the PDF, and no line
@@ -262,7 +332,7 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
     """
     from .check import Budget, check_file
 
-    leaflet, misses = check_file(pdf, content, audience, patient_age, patient_weight,
+    leaflet, misses = check_file(pdf, content, audience, patient_age, patient_weight, uses,
                                  Budget(seconds=time_limit, memory_mib=memory_limit))
     for miss in misses:
         click.echo(f"{pdf}: {miss}")

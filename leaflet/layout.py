@@ -38,7 +38,7 @@ from reportlab.platypus import (
 from . import fonts
 from .errors import LeafletError
 from .styles import Style, TextStyle
-from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning
+from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning, WarningList
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
 #: How footer lines begin; `leaflet check` finds the footer by them.
@@ -54,6 +54,13 @@ class Personal:
     patient_name: str | None = None
     pharmacy: str | None = None
     pharmacy_phone: str | None = None
+    #: The pharmacy's directions for this patient, printed in their own box on page 1.
+    directions: str | None = None
+
+
+#: Headings of the directions box: the caregiver's leaflet, everyone else's.
+DIRECTIONS_HEADINGS = {True: "Your child's directions from the prescription",
+                       False: "Your directions from the prescription"}
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         leftMargin=margin, rightMargin=margin, topMargin=margin, bottomMargin=margin,
         title=f"{leaflet.title}: {leaflet.for_line}",
         author=leaflet.source_author,
-        subject=f"Patient leaflet for {leaflet.brand} ({leaflet.generic}). {leaflet.source_line}",
+        subject=f"Patient leaflet for {leaflet.title}. {leaflet.source_line}",
         creator="leaflet",
         lang=leaflet.language,
         displayDocTitle=True,
@@ -274,12 +281,16 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
     ]
     if personal.patient_name:
         story.append(Paragraph(f"Prepared for {markup(personal.patient_name)}", look.bold))
-    story.append(_key_points(leaflet, look))
+    if personal.directions:
+        story.append(_directions(personal.directions, leaflet, look))
+    story.extend(_warning(warning, look) for warning in leaflet.warnings)
+    if leaflet.key_points_heading:
+        story.append(_key_points(leaflet, look))
     for section in leaflet.sections:
         story.append(_heading(section.heading, look.heading, look))
         for block, next_block in zip(section.blocks, (*section.blocks[1:], None)):
             flowable = _block(block, look, width)
-            if isinstance(next_block, (Warning, TableBlock)):
+            if isinstance(next_block, (Warning, WarningList, TableBlock)):
                 flowable.keepWithNext = 1  # a warning stays with its use, a table with its intro
             story.append(flowable)
     story.append(Spacer(0, look.gap))
@@ -290,11 +301,18 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
 
 def _block(block, look: _Look, width: float) -> Flowable:
     if isinstance(block, Para):
+        if block.bullet:
+            return look.paragraph(block.text, look.bullet, BULLET)
         return look.paragraph(block.text, look.body)
     if isinstance(block, SubHeading):
         return look.paragraph(block.text, look.subheading)
     if isinstance(block, Warning):
         return _warning(block, look)
+    if isinstance(block, WarningList):
+        cells = [look.paragraph(block.title, look.warning_title)]
+        cells += [look.paragraph(item, look.bullet, BULLET) for item in block.items]
+        return _boxed(cells, look, border=look.warning_border, fill=look.warning_fill,
+                      left_bar=look.style.line_width * 5)
     if isinstance(block, TableBlock):
         return _table(block, look, width)
     raise TypeError(f"no layout for {type(block).__name__}")
@@ -306,6 +324,13 @@ def _key_points(leaflet: Leaflet, look: _Look) -> Flowable:
     box = _boxed(cells, look, border=look.accent, fill=look.box_fill)
     box.bookmark = leaflet.key_points_heading
     return box
+
+
+def _directions(text: str, leaflet: Leaflet, look: _Look) -> Flowable:
+    """The pharmacy's own directions for this patient. Patient data: never cached."""
+    heading = DIRECTIONS_HEADINGS[leaflet.audience.speaks_to_parent]
+    cells = [look.paragraph(heading, look.box_heading), Paragraph(markup(text), look.cell)]
+    return _boxed(cells, look, border=look.accent, fill=look.box_fill)
 
 
 def _warning(block: Warning, look: _Look) -> Flowable:
@@ -398,6 +423,10 @@ class _Box(Flowable):
             flowable.drawOn(canvas, self.padding + self.left_bar, top - bottom)
 
 
+#: How a table's width is shared among its columns, by the number of columns.
+_COLUMN_SHARES = {1: (1.0,), 2: (0.5, 0.5), 3: (0.38, 0.27, 0.35), 4: (0.3, 0.2, 0.25, 0.25)}
+
+
 def _table(block: TableBlock, look: _Look, width: float) -> Table:
     rows = [[look.paragraph(text, look.cell_head) for text in block.header]]
     rows += [[look.paragraph(text, look.cell) for text in row] for row in block.rows]
@@ -413,7 +442,8 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
     ]
     if look.table_header_fill is not None:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), look.table_header_fill))
-    return Table(rows, colWidths=[width * 0.38, width * 0.27, width * 0.35], style=TableStyle(commands),
+    return Table(rows, colWidths=[width * share for share in _COLUMN_SHARES[len(block.header)]],
+                 style=TableStyle(commands),
                  repeatRows=1, spaceBefore=look.gap / 2, spaceAfter=look.gap)
 
 
@@ -424,7 +454,7 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
         lines.append(look.paragraph(f"{PHARMACY_LABEL} {who}", look.footer, escaped=True))
     lines.append(look.paragraph(
         f"<b>{PAGE_NUMBER.format(page=page, total=total)}</b>. {markup(leaflet.source_line)} "
-        f"Last updated {markup(leaflet.last_updated)}.",
+        f"{markup(' '.join(filter(None, (leaflet.date_label, leaflet.last_updated))))}.",
         look.footer,
         escaped=True,
     ))
@@ -469,7 +499,7 @@ def _refuse_small_print(name: str, made: ParagraphStyle, minimum: float) -> None
 def _refuse_undrawable(personal: Personal) -> None:
     """Names would print as empty boxes otherwise. (Content is checked when validated.)"""
     for what, text in (("patient name", personal.patient_name), ("pharmacy", personal.pharmacy),
-                       ("pharmacy phone", personal.pharmacy_phone)):
+                       ("pharmacy phone", personal.pharmacy_phone), ("directions", personal.directions)):
         problem = fonts.cannot_draw(text or "")
         if problem:
             raise LeafletError(f"{what}: {problem}")

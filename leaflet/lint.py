@@ -17,9 +17,14 @@ that only reaches adults never counts against the caregiver leaflet. Checks:
   the curated list in `leaflet/data/medical-terms.txt` that are not in the glossary are
   reported too: an error when not explained (by the same rule), a warning when they
   are. Terms match whole words in any case, with an optional plural "s" or "es".
-- A stale source: a warning when `source.last_updated` is more than
+- A stale source: a warning when the main source's date is more than
   `lint.max_source_age_months` (12) months before today. `strict` makes every warning
   an error.
+- Grammar for every reader (`leaflet.grammar`): an error for a rendering such as
+  "your child have" (schema-2 files cannot even validate with one; schema-1 files are
+  told here).
+- Text agrees with data (`leaflet.agreement`): an error when an age or weight stated in
+  a line, a use, a device's ages or a dose band disagrees with its `applies`.
 
 Each finding names `file:line` of the YAML text it comes from (inside a multi-line
 text, the line where the sentence or term is).
@@ -41,7 +46,9 @@ import textstat
 
 from .errors import LeafletError
 from .load import KeyPath, Loaded, load_yaml
-from .model import Content, LintSettings
+from .agreement import text_data_problems
+from .grammar import grammar_problems
+from .model import Content, LintSettings, earliest_day, speak
 from .tailor import AUDIENCES, DISCLAIMER, Fact, Leaflet, make_reader, printed, tailor
 from .validate import validate, walk
 
@@ -60,7 +67,8 @@ class Finding:
     path: Path
     line: int
     severity: str  # ERROR or WARNING
-    #: reading-grade, section-grade, long-sentence, unexplained-term, medical-term, stale-source
+    #: reading-grade, section-grade, long-sentence, unexplained-term, medical-term, stale-source,
+    #: grammar, text-disagrees-with-data
     code: str
     message: str
     #: The audiences whose leaflet has the problem (empty: the file as a whole).
@@ -138,6 +146,10 @@ def lint_content(content: Content, loaded: Loaded, audiences: Iterable[str] | No
         findings += _long_sentences(audience, parts, settings, where)
         findings += _jargon(audience, leaflet, content, where)
     findings += _stale_source(content, loaded, today)
+    findings += [Finding(loaded.path, loaded.line_of(key_path), ERROR, "grammar", message)
+                 for key_path, message in grammar_problems(content, loaded)]
+    findings += [Finding(loaded.path, loaded.line_of(key_path), ERROR, "text-disagrees-with-data", message)
+                 for key_path, message in text_data_problems(content)]
     if strict:
         findings = [dataclasses.replace(f, severity=ERROR) for f in findings]
     return LintReport(loaded.path, settings, tuple(_merge(findings)), tuple(scores))
@@ -161,10 +173,18 @@ class _Locator:
             if isinstance(value, str):
                 self.by_text.setdefault(_fold(value), key_path)
         self.headings: dict[str, KeyPath] = {
-            getattr(content, name).heading: (name, "heading")
+            speak(getattr(content, name).heading, to_parent): (name, "heading")
             for name in type(content).model_fields
+            for to_parent in (True, False)
             if hasattr(getattr(content, name), "heading")
         }
+
+    def section_name(self, heading: str) -> str:
+        """One name for a section in every voice ("Before you take X", not also "Before your
+        child takes X"), so the score table has one row per section."""
+        key_path = self.headings.get(heading)
+        raw = self._raw(key_path) if key_path else None
+        return speak(raw, False) if raw else heading
 
     def key_path(self, text: str, fact: Fact | None) -> KeyPath | None:
         return (fact.origin if fact is not None else ()) or self.by_text.get(_fold(text))
@@ -249,7 +269,8 @@ class _Text:
 
 def _texts(leaflet: Leaflet, where: _Locator) -> list[_Text]:
     """Every text of a leaflet in reading order, each with its place in the content."""
-    return [_Text(p.section, p.text, where.key_path(p.text, p.fact), p.prose) for p in printed(leaflet)]
+    return [_Text(where.section_name(p.section), p.text, where.key_path(p.text, p.fact), p.prose)
+            for p in printed(leaflet)]
 
 
 def _prose(leaflet: Leaflet, where: _Locator) -> list[_Text]:
@@ -439,14 +460,19 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
 
 
 def _stale_source(content: Content, loaded: Loaded, today: dt.date) -> list[Finding]:
-    updated = content.source.last_updated
+    """Judged from the first day the main source's date can mean ("2013-11": 1 November 2013)."""
+    source = content.source
     limit = content.lint.max_source_age_months
-    age = months_between(updated, today)
+    key_path = ("source", "last_updated") if "source" in loaded.data else ("sources", 0, "date")
+    if source.date is None:
+        return [Finding(loaded.path, loaded.line_of(("sources", 0)), WARNING, "stale-source",
+                        "the main source gives no date, so its age is unknown: check it for changes")]
+    age = months_between(earliest_day(source.date), today)
     if age <= limit:
         return []
     return [Finding(
-        loaded.path, loaded.line_of(("source", "last_updated")), WARNING, "stale-source",
-        f"the source was last updated {updated.isoformat()}, {age} months before {today.isoformat()} "
+        loaded.path, loaded.line_of(key_path), WARNING, "stale-source",
+        f"the source was last updated {source.date}, {age} months before {today.isoformat()} "
         f"(the limit is {limit}): check it for changes, then update the content and this date")]
 
 

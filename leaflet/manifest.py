@@ -33,13 +33,14 @@ from .validate import load_content
 
 REQUIRED = ("content", "audience")
 OPTIONAL = ("patient_age", "patient_weight", "patient_name", "pharmacy", "pharmacy_phone", "style",
-            "page_size", "output")
+            "page_size", "output", "uses", "directions")
 COLUMNS = REQUIRED + OPTIONAL
 MAX_TEXT = 200  # characters in a name, pharmacy or phone; longer is a data error, not a name
+MAX_DIRECTIONS = 1000  # characters in a prescription's directions
 MAX_NAME_BYTES = 200  # output file name, leaving room for the state file's suffix
 #: Columns whose values are about the patient: messages name the column and what is wrong,
 #: never the value (logs and reports travel further than the leaflets).
-PERSONAL = frozenset({"patient_name", "patient_age", "patient_weight", "output"})
+PERSONAL = frozenset({"patient_name", "patient_age", "patient_weight", "output", "directions"})
 
 
 # --- Reading the manifest --------------------------------------------------------------
@@ -201,9 +202,11 @@ loaded_style = _Memo(_with_digest(load_style))
 
 
 @functools.lru_cache(maxsize=1024)  # bounded: ages and weights make many keys
-def _tailor_problem(content_path: Path, audience: str, age: float | None, weight: float | None) -> str | None:
+def _tailor_problem(content_path: Path, audience: str, age: float | None, weight: float | None,
+                    uses: tuple[str, ...] = ()) -> str | None:
     try:
-        request = Request(content=content_path, audience=audience, patient_age=age, patient_weight=weight)
+        request = Request(content=content_path, audience=audience, patient_age=age, patient_weight=weight,
+                          uses=uses)
         tailored(loaded_content(content_path)[0], request)
     except LeafletError as exc:
         return _as_columns(exc.message)
@@ -215,7 +218,8 @@ def _as_columns(message: str) -> str:
     columns, and its message leaves the patient's values out."""
     message = re.sub(r"--patient-(age|weight) [^\s:]+", r"patient_\1", message)
     message = re.sub(r"a patient aged \S+", "a patient of this age", message)
-    return re.sub(r" weighing \S+ kg", " and weight", message)
+    message = re.sub(r" weighing \S+ kg", " and weight", message)
+    return message.replace("--use ", "uses ")
 
 
 def forget_loaded() -> None:
@@ -248,6 +252,29 @@ def _text(values: dict[str, str], column: str, problems: list[str]) -> str | Non
     problem = fonts.cannot_draw(text, personal=column in PERSONAL)
     if problem:
         problems.append(f"{column}: {problem}")
+        return None
+    return text
+
+
+def _uses(values: dict[str, str]) -> tuple[str, ...]:
+    """The `uses` cell: use ids separated by ';', ',' or spaces ("asthma; eczema")."""
+    return tuple(dict.fromkeys(part for part in re.split(r"[;,\s]+", values.get("uses") or "") if part))
+
+
+def _directions(values: dict[str, str], problems: list[str]) -> str | None:
+    """The `directions` cell: line breaks in it become spaces; patient data, so never quoted."""
+    text = unicodedata.normalize("NFC", " ".join((values.get("directions") or "").split()))
+    if not text:
+        return None
+    if len(text) > MAX_DIRECTIONS:
+        problems.append(f"directions: longer than {MAX_DIRECTIONS} characters")
+        return None
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        problems.append("directions: contains a control character")
+        return None
+    problem = fonts.cannot_draw(text, personal=True)
+    if problem:
+        problems.append(f"directions: {problem}")
         return None
     return text
 
@@ -309,7 +336,9 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str])
         patient_name=_text(values, "patient_name", problems),
         pharmacy=_text(values, "pharmacy", problems),
         pharmacy_phone=_text(values, "pharmacy_phone", problems),
+        directions=_directions(values, problems),
     )
+    uses = _uses(values)
     style = (values.get("style") or "").strip() or "standard"
     page_size = (values.get("page_size") or "").strip().lower() or "a4"
 
@@ -345,9 +374,9 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str])
         problems.append(f"page_size {page_size!r}: unknown (choose from: {', '.join(PAGE_SIZES)})")
     if problems or content is None:
         return None
-    problem = _tailor_problem(content_path, audience, age, weight)
+    problem = _tailor_problem(content_path, audience, age, weight, uses)
     if problem:
         problems.append(problem)
         return None
     return Request(content=content_path, audience=audience, patient_age=age, patient_weight=weight, style=style,
-                   page_size=page_size, personal=personal)
+                   page_size=page_size, personal=personal, uses=uses)

@@ -1,141 +1,233 @@
-"""The content schema: what a medicine's YAML file may say, declared once.
+"""The content schema (schema 2): what a medicine's YAML file may say, declared once.
 
 pydantic (rather than hand-written checks) gives every problem at once with the key
 path where it sits; `leaflet.validate` turns those paths into file:line messages.
-The schema knows nothing about any one medicine: which uses, devices and lines reach
-a reader is decided by the `applies` data on each item (see `leaflet.tailor`).
+The schema knows nothing about any one medicine: which sections, lines, uses, forms,
+dose bands and warnings reach a reader is decided by the `applies` data on each item
+(see `leaflet.tailor`).
+
+A file with `schema: 2` is read with these models. A file with no `schema:` key is a
+schema-1 file (`leaflet.schema1`): it is validated with its own models, then migrated to
+these, so every later stage sees one model. Sections are optional and print in the
+order of the fields of `Content` below.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import re
+from typing import Annotated, Any, Literal
 
-from string import Formatter
+from pydantic import AfterValidator, BaseModel, Field, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from .schema1 import MAX_ITEMS, MAX_TEXT_CHARS, Identifier, LintSettings, NonEmpty, Strict  # noqa: F401 (limits re-exported)
+
+SCHEMA_VERSION = 2
 
 #: Placeholders a text may use; `leaflet.tailor` fills them in the reader's voice.
 VOICE_PLACEHOLDERS = frozenset({"you", "You", "your", "Your"})
 
-NonEmpty = Annotated[str, Field(min_length=1)]
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+#: `{{` and `}}` (a literal brace) or one `{...}` placeholder.
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+_VOICES = {
+    True: {"you": "your child", "You": "Your child", "your": "your child's", "Your": "Your child's"},
+    False: {"you": "you", "You": "You", "your": "your", "Your": "Your"},
+}
 
 
-#: Size limits that no real leaflet comes near (Dupixent's longest text is about 300
-#: characters, its longest list 21 items). Past them a file is a mistake or an attack:
-#: it is refused at validation, before layout spends minutes on it.
-MAX_TEXT_CHARS = 2000
-MAX_ITEMS = 100
+def speak(text: str, to_parent: bool) -> str:
+    """Text in one reader's voice.
 
-
-class Strict(BaseModel):
-    """Unknown keys are errors: a typo must never silently drop a safety line.
-
-    Strict types too: `true` is not an age and "yes" is not a boolean. Every text and
-    list is bounded (MAX_TEXT_CHARS, MAX_ITEMS).
+    `{you}` `{your}` `{You}` `{Your}` become "your child", "your child's"... for a parent
+    or caregiver and "you", "your" for everyone else; `{A|B}` becomes A for a parent or
+    caregiver and B for everyone else ("If {you} {has|have} a rash"); `{{` and `}}` are
+    literal braces.
     """
+    voice = _VOICES[to_parent]
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True,
-                              str_max_length=MAX_TEXT_CHARS)
+    def fill(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        name = match.group(1)
+        if "|" in name:
+            parent, others = name.split("|", 1)
+            return parent if to_parent else others
+        return voice[name]
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _not_too_many(cls, value: object) -> object:
-        if isinstance(value, (list, dict)) and len(value) > MAX_ITEMS:
-            raise ValueError(f"{len(value):,} items; at most {MAX_ITEMS} are allowed")
-        return value
+    return _TOKEN.sub(fill, text)
 
 
 def check_placeholders(text: str) -> str:
     allowed = ", ".join("{%s}" % p for p in sorted(VOICE_PLACEHOLDERS))
-    try:
-        fields = [field for _, field, spec, conversion in Formatter().parse(text) if field is not None]
-    except ValueError:
-        raise ValueError("a lone { or } (braces are only for placeholders such as {you}; "
-                         "write {{ or }} for a brace)") from None
-    for field in fields:
-        if field not in VOICE_PLACEHOLDERS:
-            raise ValueError(f"unknown placeholder {{{field}}} (allowed: {allowed})")
+    leftover = _TOKEN.sub("", text)
+    if "{" in leftover or "}" in leftover:
+        raise ValueError("a lone { or } (braces are only for placeholders such as {you} or {has|have}; "
+                         "write {{ or }} for a brace)")
+    for match in _TOKEN.finditer(text):
+        name = match.group(1)
+        if name is None or name in VOICE_PLACEHOLDERS:
+            continue
+        if name.count("|") == 1:
+            if any(c in name for c in "{}"):
+                raise ValueError(f"{{{name}}}: a choice cannot hold another placeholder")
+            continue
+        if "|" in name:
+            raise ValueError(f"{{{name}}}: a choice has exactly two sides, {{caregiver|others}}")
+        raise ValueError(f"unknown placeholder {{{name}}} (allowed: {allowed}, or a choice "
+                         "{caregiver|others} such as {has|have})")
     return text
 
 
-def _iso_date_text(value: object) -> object:
-    """Dates are written YYYY-MM-DD; a bare number is not taken as a timestamp."""
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"not a date in YYYY-MM-DD form: {value!r}") from None
-    if isinstance(value, dt.date):
-        return value
-    raise ValueError("expected a date written YYYY-MM-DD")
-
-
-#: Text shown to the reader: may use {you} {your} {You} {Your}, filled in by tailoring.
+#: Text shown to the reader: may use {you} {your} {You} {Your} and {caregiver|others}.
 VoicedText = Annotated[NonEmpty, AfterValidator(check_placeholders)]
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _partial_date(value: object) -> str:
+    """A date given to the year, month or day (YYYY, YYYY-MM, YYYY-MM-DD), kept as written."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not _PARTIAL_DATE.match(value.strip()):
+        raise ValueError("not a date written YYYY, YYYY-MM or YYYY-MM-DD")
+    value = value.strip()
+    year, month, day = _PARTIAL_DATE.match(value).groups()
+    try:
+        dt.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise ValueError(f"not a real date: {value!r}") from None
+    return value
+
+
+PartialDate = Annotated[str, Field(pattern=_PARTIAL_DATE.pattern, json_schema_extra={"examples": ["2019-02-15", "2013-11", "2013"]})]
+
+
+def print_date(value: str) -> str:
+    """A partial date as a reader sees it, to the precision given: "15 February 2019",
+    "November 2013", "2013" (never an invented day or month)."""
+    year, month, day = _PARTIAL_DATE.match(value).groups()
+    if month is None:
+        return year
+    date = dt.date(int(year), int(month), int(day or 1))
+    return f"{date:%B %Y}" if day is None else f"{date.day} {date:%B %Y}"
+
+
+def earliest_day(value: str) -> dt.date:
+    """The first day a partial date can mean (for judging how old a source is)."""
+    year, month, day = _PARTIAL_DATE.match(value).groups()
+    return dt.date(int(year), int(month or 1), int(day or 1))
 
 
 class Applies(Strict):
-    """Who an item is for. Ages in years (decimals allowed); the maximum is exclusive."""
+    """Who an item is for. Ages in years (decimals allowed), weights in kg; maximums are exclusive."""
 
     min_age_years: Annotated[float, Field(ge=0, le=130)] | None = None
     max_age_years: Annotated[float, Field(gt=0, le=130)] | None = None
     min_weight_kg: Annotated[float, Field(gt=0, le=700)] | None = None
+    max_weight_kg: Annotated[float, Field(gt=0, le=700)] | None = None
     #: Shown only when at least one of these uses is in the leaflet.
     uses: list[Identifier] = []
 
     @model_validator(mode="after")
     def _ordered(self) -> Applies:
-        if (
-            self.min_age_years is not None
-            and self.max_age_years is not None
-            and self.max_age_years <= self.min_age_years
-        ):
-            raise ValueError("max_age_years must be greater than min_age_years")
+        for low, high, what in ((self.min_age_years, self.max_age_years, "max_age_years must be greater "
+                                 "than min_age_years"),
+                                (self.min_weight_kg, self.max_weight_kg, "max_weight_kg must be greater "
+                                 "than min_weight_kg")):
+            if low is not None and high is not None and high <= low:
+                raise ValueError(what)
         return self
 
 
-class Line(Strict):
-    """One statement. A bare string in YAML is shorthand for a line that applies to all."""
-
-    text: VoicedText
-    applies: Applies = Applies()
-    #: A short name for `leaflet check` to report; defaults to the section and index.
-    id: Identifier | None = None
-    #: Safety lines are never dropped by tailoring and must be printed on every leaflet.
-    safety: bool = False
+class _StringOr(Strict):
+    """A model that a bare YAML string stands for: {text: the string}."""
 
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, value: object) -> object:
         return {"text": value} if isinstance(value, str) else value
 
-    @model_validator(mode="after")
-    def _safety_is_for_everyone(self) -> Line:
-        if self.safety and self.applies != Applies():
-            raise ValueError("a safety line applies to every reader; remove its 'applies'")
-        return self
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"anyOf": [{"type": "string", "minLength": 1}, handler(schema)]}
+
+
+class Line(_StringOr):
+    """One statement. A bare string in YAML is shorthand for a line that applies to all."""
+
+    text: VoicedText
+    applies: Applies = Applies()
+    #: A short name for `leaflet check` to report; defaults to the section and index.
+    id: Identifier | None = None
+    #: Never dropped for a reader it applies to (all readers, without `applies`), and
+    #: `leaflet check` insists on it there.
+    safety: bool = False
+    #: The id of the source this line comes from, when it is not the first source.
+    source: Identifier | None = None
 
 
 class Section(Strict):
-    heading: NonEmpty
+    heading: VoicedText
     lines: list[Line] = Field(min_length=1)
 
 
+class Form(Strict):
+    """A form and strength the medicine comes in: "Tablet", "250 mg"."""
+
+    id: Identifier | None = None
+    form: VoicedText
+    strength: VoicedText | None = None
+    applies: Applies = Applies()
+    source: Identifier | None = None
+
+
 class Medicine(Strict):
-    brand: NonEmpty
     generic: NonEmpty
+    brands: list[NonEmpty] = []
+    forms: list[Form] = []
 
 
 class Source(Strict):
-    """Where every fact in the file comes from; printed on every page."""
+    """Where facts come from. The first source is the main one; lines name others by id."""
 
+    id: Identifier | None = None
     title: NonEmpty
-    reviewer: NonEmpty
-    last_updated: IsoDate
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
     publisher: NonEmpty | None = None
+    #: Who reviewed the page, as the page names them; without one the leaflet says none is named.
+    reviewer: NonEmpty | None = None
+    #: As precise as the page gives it: YYYY, YYYY-MM or YYYY-MM-DD; printed as given. A page
+    #: with no date has none here, and the leaflet says so (`NO_DATE`).
+    date: PartialDate | None = None
+    #: What the date is on the page.
+    date_label: NonEmpty = "Last updated"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_as_text(cls, value: object) -> object:
+        if isinstance(value, dict) and value.get("date") is not None:
+            value = {**value, "date": _partial_date(value["date"])}
+        return value
+
+
+class BoxedWarning(Strict):
+    """A leaflet-wide warning, boxed near the top of page 1 wherever it applies.
+
+    With no `applies` it is on every leaflet; `check` insists on it wherever it applies.
+    """
+
+    id: Identifier
+    title: VoicedText
+    text: VoicedText
+    applies: Applies = Applies()
+    source: Identifier | None = None
 
 
 class Callout(Strict):
@@ -153,10 +245,36 @@ class Use(Strict):
 
 
 class Uses(Strict):
-    heading: NonEmpty
+    heading: VoicedText
     intro: list[Line] = []
-    items: list[Use] = Field(min_length=1)
+    items: list[Use] = []
 
+
+class DoseRow(Strict):
+    """One band of a dose table, exactly as the source states it (never calculated)."""
+
+    id: Identifier | None = None
+    band: VoicedText
+    dose: VoicedText
+    applies: Applies = Applies()
+    source: Identifier | None = None
+
+
+class DoseColumns(Strict):
+    band: VoicedText = "Who"
+    dose: VoicedText = "Dose"
+
+
+class DoseTable(Strict):
+    columns: DoseColumns = DoseColumns()
+    rows: list[DoseRow] = Field(min_length=1)
+    notes: list[Line] = []
+
+
+class HowToUse(Strict):
+    heading: VoicedText
+    lines: list[Line] = []
+    doses: DoseTable | None = None
 
 
 class Device(Strict):
@@ -168,46 +286,93 @@ class Device(Strict):
 
 
 class DeviceColumns(Strict):
-    name: NonEmpty = "Device"
-    doses: NonEmpty = "Doses"
-    ages: NonEmpty = "For"
+    name: VoicedText = "Device"
+    doses: VoicedText = "Doses"
+    ages: VoicedText = "For"
 
 
 class Devices(Strict):
-    heading: NonEmpty
+    heading: VoicedText
     intro: list[Line] = []
     columns: DeviceColumns = DeviceColumns()
     items: list[Device] = Field(min_length=1)
     notes: list[Line] = []
 
 
-class LintSettings(Strict):
-    """Targets for `leaflet lint`; a content file may set its own in a `lint:` block."""
+class SideEffects(Strict):
+    """Three tiers; their headings come from the code, in the reader's voice."""
 
-    #: Highest Flesch-Kincaid grade for a whole leaflet (the AMA recommends grade 6).
-    max_grade: Annotated[float, Field(ge=0, le=20)] = 6
-    #: Highest Flesch-Kincaid grade for any one section of a leaflet.
-    max_section_grade: Annotated[float, Field(ge=0, le=20)] = 8
-    #: Longest sentence, in words.
-    max_sentence_words: Annotated[int, Field(ge=5, le=100)] = 25
-    #: Warn when the source was last updated longer ago than this.
-    max_source_age_months: Annotated[int, Field(ge=1, le=120)] = 12
+    heading: VoicedText = "Side effects"
+    intro: list[Line] = []
+    #: Common, usually not serious.
+    common: list[Line] = []
+    #: Call the doctor.
+    call_doctor: list[Line] = []
+    #: Get emergency help now (printed boxed).
+    emergency: list[Line] = []
 
 
 class Content(Strict):
-    """One medicine's leaflet content, for every audience."""
+    """One medicine's leaflet content, for every audience. Sections print in this order."""
 
+    schema_version: Literal[2] = Field(alias="schema")
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
     medicine: Medicine
-    source: Source
+    sources: list[Source] = Field(min_length=1)
     #: Term -> plain explanation. The text explains each term the first time it is used.
     glossary: dict[NonEmpty, NonEmpty] = {}
-    key_points: Section
-    about: Section
-    uses: Uses
-    devices: Devices
-    giving: Section
-    questions: Section
+    warnings: list[BoxedWarning] = []
+    key_points: Section | None = None
+    about: Section | None = None
+    uses: Uses | None = None
+    important: Section | None = None
+    before: Section | None = None
+    how_to_use: HowToUse | None = None
+    devices: Devices | None = None
+    giving: Section | None = None
+    missed_dose: Section | None = None
+    overdose: Section | None = None
+    side_effects: SideEffects | None = None
+    avoid: Section | None = None
+    storage: Section | None = None
+    contents: Section | None = None
+    questions: Section | None = None
     disclaimer: VoicedText
     #: Plain-language targets for `leaflet lint` (defaults above).
     lint: LintSettings = LintSettings()
+
+    @property
+    def title(self) -> str:
+        """"Dupixent (dupilumab)", or the generic name alone when there is no brand."""
+        medicine = self.medicine
+        if not medicine.brands:
+            return medicine.generic[:1].upper() + medicine.generic[1:]
+        return f"{' or '.join(medicine.brands)} ({medicine.generic})"
+
+    @property
+    def name(self) -> str:
+        """The medicine's name in running text and file names: the first brand, else the generic."""
+        return self.medicine.brands[0] if self.medicine.brands else self.medicine.generic
+
+    @property
+    def source(self) -> Source:
+        """The main source."""
+        return self.sources[0]
+
+    def use_ids(self) -> list[str]:
+        return [use.id for use in self.uses.items] if self.uses else []
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a schema-2 content file, for editors (see `leaflet schema`)."""
+    schema = Content.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "leaflet content file, schema 2"
+    return schema
+
+
+def json_schema_text() -> str:
+    """`json_schema()` as the file the repository ships (stable: sorted keys, two-space indent)."""
+    import json
+
+    return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

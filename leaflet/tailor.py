@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from .errors import LeafletError
-from .model import Applies, Content, Line
+from .model import Applies, Content, Line, Source, print_date, speak
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,6 @@ AUDIENCES: dict[str, Audience] = {
     )
 }
 
-_VOICES = {
-    True: {"you": "your child", "You": "Your child", "your": "your child's", "Your": "Your child's"},
-    False: {"you": "you", "You": "You", "your": "your", "Your": "Your"},
-}
-
-
 @dataclass(frozen=True)
 class Reader:
     """Who the leaflet is for: an audience, optionally narrowed to one patient."""
@@ -53,6 +47,8 @@ class Reader:
     audience: Audience
     age: float | None = None
     weight: float | None = None
+    #: The uses (conditions) it was prescribed for; None: every use that applies.
+    uses: tuple[str, ...] | None = None
 
 
 # --- What tailoring produces -------------------------------------------------------
@@ -72,6 +68,10 @@ class Fact:
 @dataclass(frozen=True)
 class Para:
     text: str
+    #: Printed as a list item (a bullet), not a paragraph.
+    bullet: bool = False
+    #: A sentence to score; False for a label such as a source's title and address.
+    prose: bool = True
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,15 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-Block = Union[Para, SubHeading, Warning, Table]
+@dataclass(frozen=True)
+class WarningList:
+    """A boxed warning with a list under its title (the emergency side effects)."""
+
+    title: str
+    items: tuple[str, ...]
+
+
+Block = Union[Para, SubHeading, Warning, Table, WarningList]
 
 
 @dataclass(frozen=True)
@@ -102,8 +110,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Leaflet:
-    title: str  # e.g. "Dupixent (dupilumab)"
-    brand: str
+    title: str  # e.g. "Dupixent (dupilumab)", or "Amoxicillin" with no brand
+    brand: str  # the name in running text: the first brand, or the generic name
     generic: str
     audience: Audience
     for_line: str  # "For parents and caregivers of children under 12"
@@ -117,10 +125,17 @@ class Leaflet:
     language: str
     use_ids: tuple[str, ...]
     facts: tuple[Fact, ...] = field(default=())
+    #: Leaflet-wide boxed warnings, printed near the top of page 1 before the key points.
+    warnings: tuple[Warning, ...] = ()
+    #: What `last_updated` is on the source page ("Last updated", "Last revised"); with no
+    #: date, the whole honest sentence and `last_updated` is empty.
+    date_label: str = "Last updated"
 
 
 #: The section name the disclaimer is printed (and scored) under: it has no heading.
 DISCLAIMER = "Disclaimer"
+#: The section name the leaflet-wide boxed warnings are scored under.
+WARNINGS = "Boxed warnings"
 
 
 @dataclass(frozen=True)
@@ -149,20 +164,29 @@ def printed(leaflet: Leaflet) -> list[Printed]:
         out.append(Printed(section, text, prose, queue.pop(0) if queue else None))
 
     box = leaflet.key_points_heading
-    for label in (leaflet.title, leaflet.for_line, box):
-        add(box, label, False)
+    for label in (leaflet.title, leaflet.for_line):
+        add(box or WARNINGS, label, False)
+    for warning in leaflet.warnings:
+        add(WARNINGS, warning.title, False)
+        add(WARNINGS, warning.text, True)
+    if box:
+        add(box, box, False)
     for point in leaflet.key_points:
         add(box, point, True)
     for section in leaflet.sections:
         add(section.heading, section.heading, False)
         for block in section.blocks:
             if isinstance(block, Para):
-                add(section.heading, block.text, True)
+                add(section.heading, block.text, block.prose)
             elif isinstance(block, SubHeading):
                 add(section.heading, block.text, False)
             elif isinstance(block, Warning):
                 add(section.heading, block.title, False)
                 add(section.heading, block.text, True)
+            elif isinstance(block, WarningList):
+                add(section.heading, block.title, False)
+                for item in block.items:
+                    add(section.heading, item, True)
             elif isinstance(block, Table):
                 for cell in (*block.header, *(cell for row in block.rows for cell in row)):
                     add(section.heading, cell, False)
@@ -175,7 +199,8 @@ def printed(leaflet: Leaflet) -> list[Printed]:
 # --- Applying the content's own rules -----------------------------------------------
 
 
-def make_reader(audience: str, age: float | None = None, weight: float | None = None) -> Reader:
+def make_reader(audience: str, age: float | None = None, weight: float | None = None,
+                uses: tuple[str, ...] | list[str] | None = None) -> Reader:
     if audience not in AUDIENCES:
         raise LeafletError(f"unknown audience {audience!r} (choose from: {', '.join(AUDIENCES)})")
     chosen = AUDIENCES[audience]
@@ -189,15 +214,15 @@ def make_reader(audience: str, age: float | None = None, weight: float | None = 
             )
     if weight is not None and (not math.isfinite(weight) or weight <= 0 or weight > 700):
         raise LeafletError(f"--patient-weight {weight:g}: not a possible weight in kg")
-    return Reader(chosen, age, weight)
+    return Reader(chosen, age, weight, tuple(dict.fromkeys(uses)) if uses else None)
 
 
 def applies_to(rule: Applies, reader: Reader, use_ids: frozenset[str] | None = None) -> bool:
     """Whether an item is for this reader.
 
     Without a patient age, an item applies when its age range overlaps the audience's;
-    with one, when the age is inside it. A minimum weight only excludes when a weight
-    is given (the text itself states the weight limit).
+    with one, when the age is inside it. Weight limits only exclude when a weight is
+    given (the text itself states the weight limit).
     """
     low = rule.min_age_years if rule.min_age_years is not None else 0.0
     high = rule.max_age_years if rule.max_age_years is not None else math.inf
@@ -206,101 +231,273 @@ def applies_to(rule: Applies, reader: Reader, use_ids: frozenset[str] | None = N
             return False
     elif not (low < reader.audience.max_age and high > reader.audience.min_age):
         return False
-    if rule.min_weight_kg is not None and reader.weight is not None and reader.weight < rule.min_weight_kg:
-        return False
+    if reader.weight is not None:
+        if rule.min_weight_kg is not None and reader.weight < rule.min_weight_kg:
+            return False
+        if rule.max_weight_kg is not None and reader.weight >= rule.max_weight_kg:
+            return False
     if rule.uses and use_ids is not None and not set(rule.uses) & use_ids:
         return False
     return True
 
 
+#: Headings of the three side-effect tiers, in the reader's voice (`leaflet.model.speak`).
+SIDE_EFFECT_TIERS = {
+    "common": "Common side effects",
+    "call_doctor": "Call {your} doctor if {you} {has|have}:",
+    "emergency": "Get emergency help right away if {you} {has|have}:",
+}
+FORM_COLUMNS = ("Form", "Strength")
+FORMS_HEADING = "Forms and strengths"
+SOURCES_HEADING = "Sources"
+NO_REVIEWER = "No reviewer is named on the source page."
+NO_DATE = "No date is given on the source page"
+NO_REVIEWER_OR_DATE = "No reviewer or date is given on the source page."
+
+#: The plain sections of schema 2, in print order, and where the special ones go.
+_ORDER = ("about", "uses", "important", "before", "how_to_use", "devices", "giving", "missed_dose",
+          "overdose", "side_effects", "avoid", "storage", "contents", "questions")
+
+
 def tailor(content: Content, reader: Reader) -> Leaflet:
-    uses = [use for use in content.uses.items if applies_to(use.applies, reader)]
-    if not uses:
+    items = content.uses.items if content.uses else []
+    _check_prescribed(content, reader)
+    uses = [use for use in items if applies_to(use.applies, reader)
+            and (reader.uses is None or use.id in reader.uses)]
+    if items and not uses:
         raise LeafletError(_nothing_applies(content, reader))
     use_ids = frozenset(use.id for use in uses)
-    voice = _VOICES[reader.audience.speaks_to_parent]
+    to_parent = reader.audience.speaks_to_parent
     facts: list[Fact] = []
 
+    def voice(text: str) -> str:
+        return speak(text, to_parent)
+
     def say(text: str, name: str, origin: tuple, safety: bool = False) -> str:
-        spoken = text.format_map(voice)
+        spoken = voice(text)
         facts.append(Fact(name, spoken, safety, origin))
         return spoken
 
-    def pick(lines: list[Line], where: str, base: tuple) -> tuple[str, ...]:
+    def fits(rule: Applies) -> bool:
+        return applies_to(rule, reader, use_ids)
+
+    def pick(lines: list[Line], where: str, base: tuple, bullet: bool = False) -> tuple[Block, ...]:
         return tuple(
-            say(line.text, line.id or f"{where}[{index}]", (*base, index), line.safety)
+            Para(say(line.text, line.id or f"{where}[{index}]", (*base, index), line.safety), bullet=bullet)
             for index, line in enumerate(lines)
-            if line.safety or applies_to(line.applies, reader, use_ids)
+            if fits(line.applies)
         )
 
-    key_points = pick(content.key_points.lines, "key_points", ("key_points", "lines"))
+    warnings = tuple(
+        Warning(say(w.title, f"boxed-warning-title:{w.id}", ("warnings", index, "title"), safety=True),
+                say(w.text, f"boxed-warning:{w.id}", ("warnings", index, "text"), safety=True))
+        for index, w in enumerate(content.warnings)
+        if fits(w.applies)
+    )
+    key_points = tuple(block.text for block in pick(content.key_points.lines, "key_points", ("key_points", "lines"))
+                       ) if content.key_points else ()
 
     sections: list[Section] = []
-    sections.append(Section(content.about.heading,
-                            _paras(pick(content.about.lines, "about", ("about", "lines")))))
 
-    use_blocks: list[Block] = list(_paras(pick(content.uses.intro, "uses.intro", ("uses", "intro"))))
-    if _narrowed_away(content, reader, use_ids):
+    def add(heading: str, blocks: list[Block] | tuple[Block, ...]) -> None:
+        if blocks:  # a heading with nothing under it says nothing
+            sections.append(Section(voice(heading), tuple(blocks)))
+
+    for name in _ORDER:
+        part = getattr(content, name)
+        if name == "about":
+            blocks = list(pick(part.lines, name, (name, "lines"))) if part else []
+            forms = _forms(content, fits, say)
+            if forms and part:
+                blocks.append(forms)
+            add(part.heading if part else FORMS_HEADING, blocks if part else [forms] if forms else [])
+        elif part is None:
+            continue
+        elif name == "uses":
+            add(part.heading, _uses(content, reader, uses, use_ids, pick, say))
+        elif name == "how_to_use":
+            blocks = list(pick(part.lines, name, (name, "lines")))
+            if part.doses:
+                blocks += _doses(part.doses, reader, use_ids, fits, pick, say)
+            add(part.heading, blocks)
+        elif name == "devices":
+            add(part.heading, _devices(part, fits, pick, say, voice))
+        elif name == "side_effects":
+            blocks = list(pick(part.intro, "side_effects.intro", ("side_effects", "intro")))
+            for tier, heading in SIDE_EFFECT_TIERS.items():
+                lines = pick(getattr(part, tier), f"side_effects.{tier}", ("side_effects", tier), bullet=True)
+                if not lines:
+                    continue
+                if tier == "emergency":
+                    blocks.append(WarningList(voice(heading), tuple(line.text for line in lines)))
+                else:
+                    blocks += [SubHeading(voice(heading)), *lines]
+            add(part.heading, blocks)
+        else:
+            add(part.heading, pick(part.lines, name, (name, "lines")))
+    cited = _cited(content, facts)
+    if len(cited) > 1:
+        add(SOURCES_HEADING, [Para(_describe_source(s, full=True), prose=False) for s in cited])
+
+    disclaimer = say(content.disclaimer, "disclaimer", ("disclaimer",), safety=True)
+    source = content.source
+    if len(cited) > 1:  # the Sources section gives each in full; the footer stays short
+        source_line = _sentence(f"Main source: {source.title}" + (f" ({source.publisher})" if source.publisher else
+                                                                    "")) + f" Others are listed under {SOURCES_HEADING}."
+    else:
+        source_line = _describe_source(source)
+    return Leaflet(
+        title=content.title,
+        brand=content.name,
+        generic=content.medicine.generic,
+        audience=reader.audience,
+        for_line=reader.audience.label,
+        key_points_heading=voice(content.key_points.heading) if content.key_points else "",
+        key_points=key_points,
+        sections=tuple(sections),
+        disclaimer=disclaimer,
+        source_line=source_line,
+        source_author=source.publisher or (f"{source.title} (reviewed by {source.reviewer})" if source.reviewer
+                                           else source.title),
+        last_updated=print_date(source.date) if source.date else "",
+        language=content.language,
+        use_ids=tuple(use.id for use in uses),
+        facts=tuple(facts),
+        warnings=warnings,
+        date_label=source.date_label if source.date else NO_DATE,
+    )
+
+
+def _cited(content: Content, facts: list[Fact]) -> list[Source]:
+    """The main source and every source a printed line names (`source:`), in file order."""
+    named: set[str] = set()
+    for fact in facts:
+        node: object = content
+        for part in fact.origin:
+            node = node[part] if isinstance(part, int) else getattr(node, part, None)
+            if isinstance(getattr(node, "source", None), str):
+                named.add(node.source)
+    return [s for index, s in enumerate(content.sources) if index == 0 or s.id in named]
+
+
+def _describe_source(source: Source, full: bool = False) -> str:
+    """"Source: Title (Publisher), address. Reviewed by X."; with full, the date too."""
+    text = _sentence(("" if full else "Source: ") + source.title
+                     + (f" ({source.publisher})" if source.publisher else "")
+                     + (f", {source.url}" if source.url else ""))
+    if full and not source.reviewer and not source.date:
+        return text + f" {NO_REVIEWER_OR_DATE}"
+    text += f" Reviewed by {source.reviewer}." if source.reviewer else f" {NO_REVIEWER}"
+    if full:
+        text += f" {_dated(source)}."
+    return text
+
+
+def _dated(source: Source) -> str:
+    """"Last updated 1 February 2024", or the honest "No date is given on the source page"."""
+    return f"{source.date_label} {print_date(source.date)}" if source.date else NO_DATE
+
+
+def _uses(content: Content, reader: Reader, uses: list, use_ids: frozenset[str], pick, say) -> list[Block]:
+    blocks: list[Block] = list(pick(content.uses.intro, "uses.intro", ("uses", "intro")))
+    if reader.uses is not None and len(uses) < len(content.uses.items):
+        blocks.append(Para(say(PRESCRIBED_NOTE, "narrowed-to-prescription", ())))
+    elif _narrowed_away(content, reader, use_ids):
         measures = " and ".join(m for m, v in (("age", reader.age), ("weight", reader.weight)) if v is not None)
-        use_blocks.append(Para(say(NARROWED_NOTE.replace("{measures}", measures), "narrowed-to-patient", ())))
+        blocks.append(Para(say(NARROWED_NOTE.replace("{measures}", measures), "narrowed-to-patient", ())))
     for index, use in enumerate(content.uses.items):
         if use.id not in use_ids:
             continue
         at = ("uses", "items", index)
-        use_blocks.append(SubHeading(say(use.name, f"use:{use.id}", (*at, "name"))))
-        use_blocks.extend(_paras(pick(use.lines, f"use:{use.id}", (*at, "lines"))))
+        blocks.append(SubHeading(say(use.name, f"use:{use.id}", (*at, "name"))))
+        blocks.extend(pick(use.lines, f"use:{use.id}", (*at, "lines")))
         if use.warning:
-            use_blocks.append(Warning(
+            blocks.append(Warning(
                 say(use.warning.title, f"warning-title:{use.id}", (*at, "warning", "title"), safety=True),
                 say(use.warning.text, f"warning:{use.id}", (*at, "warning", "text"), safety=True)))
-    sections.append(Section(content.uses.heading, tuple(use_blocks)))
+    return blocks
 
-    devices = content.devices
-    device_blocks: list[Block] = list(_paras(pick(devices.intro, "devices.intro", ("devices", "intro"))))
-    device_rows = tuple(
+
+def _forms(content: Content, fits, say) -> Table | None:
+    rows = tuple(
+        (say(form.form, f"form:{form.id or index}", ("medicine", "forms", index, "form")),
+         say(form.strength, f"form:{form.id or index}.strength", ("medicine", "forms", index, "strength"))
+         if form.strength else "")
+        for index, form in enumerate(content.medicine.forms)
+        if fits(form.applies)
+    )
+    return Table(FORM_COLUMNS, rows) if rows else None
+
+
+def _doses(doses, reader: Reader, use_ids: frozenset[str], fits, pick, say) -> list[Block]:
+    """The dose bands that fit the reader, as the source states them: never computed."""
+    everyone = Reader(reader.audience, uses=reader.uses)
+    fitting = [(index, row) for index, row in enumerate(doses.rows) if fits(row.applies)]
+    blocks: list[Block] = []
+    if fitting:
+        rows = tuple(
+            (say(row.band, f"dose:{row.id or index}", ("how_to_use", "doses", "rows", index, "band")),
+             say(row.dose, f"dose:{row.id or index}.dose", ("how_to_use", "doses", "rows", index, "dose")))
+            for index, row in fitting)
+        columns = doses.columns
+        blocks.append(Table((speak(columns.band, reader.audience.speaks_to_parent),
+                             speak(columns.dose, reader.audience.speaks_to_parent)), rows))
+        audience_rows = [row for row in doses.rows if applies_to(row.applies, everyone, use_ids)]
+        if len(fitting) < len(audience_rows):
+            blocks.append(Para(say(DOSE_NARROWED_NOTE, "dose-narrowed-to-patient", ())))
+    elif reader.age is not None or reader.weight is not None:
+        blocks.append(Para(say(NO_DOSE_NOTE, "no-dose-for-patient", ())))
+    blocks += pick(doses.notes, "how_to_use.doses.notes", ("how_to_use", "doses", "notes"))
+    return blocks
+
+
+def _devices(devices, fits, pick, say, voice) -> list[Block]:
+    blocks: list[Block] = list(pick(devices.intro, "devices.intro", ("devices", "intro")))
+    rows = tuple(
         tuple(say(getattr(d, part), f"device:{d.id}" + ("" if part == "name" else f".{part}"),
                   ("devices", "items", index, part))
               for part in ("name", "doses", "ages"))
         for index, d in enumerate(devices.items)
-        if applies_to(d.applies, reader, use_ids)
+        if fits(d.applies)
     )
-    if device_rows:
+    if rows:
         cols = devices.columns
-        device_blocks.append(Table((cols.name, cols.doses, cols.ages), device_rows))
-    device_blocks.extend(_paras(pick(devices.notes, "devices.notes", ("devices", "notes"))))
-    sections.append(Section(devices.heading, tuple(device_blocks)))
-
-    sections.append(Section(content.giving.heading,
-                            _paras(pick(content.giving.lines, "giving", ("giving", "lines")))))
-    sections.append(Section(content.questions.heading,
-                            _paras(pick(content.questions.lines, "questions", ("questions", "lines")))))
-
-    disclaimer = say(content.disclaimer, "disclaimer", ("disclaimer",), safety=True)
-    source = content.source
-    medicine = content.medicine
-    return Leaflet(
-        title=f"{medicine.brand} ({medicine.generic})",
-        brand=medicine.brand,
-        generic=medicine.generic,
-        audience=reader.audience,
-        for_line=reader.audience.label,
-        key_points_heading=content.key_points.heading,
-        key_points=key_points,
-        sections=tuple(sections),
-        disclaimer=disclaimer,
-        source_line=_sentence(f"Source: {source.title}" + (f" ({source.publisher})" if source.publisher else ""))
-        + f" Reviewed by {source.reviewer}.",
-        source_author=source.publisher or f"{source.title} (reviewed by {source.reviewer})",
-        last_updated=f"{source.last_updated.day} {source.last_updated:%B %Y}",
-        language=content.language,
-        use_ids=tuple(use.id for use in uses),
-        facts=tuple(facts),
-    )
+        blocks.append(Table((voice(cols.name), voice(cols.doses), voice(cols.ages)), rows))
+    blocks.extend(pick(devices.notes, "devices.notes", ("devices", "notes")))
+    return blocks
 
 
 #: Said when a patient's age or weight left out uses that the audience as a whole has,
 #: so a reader is not puzzled that fewer uses are named than the text counts.
 NARROWED_NOTE = "This leaflet names only the uses that fit {your} {measures}."
+#: Said when --use left out uses: the leaflet is about what the prescription is for.
+PRESCRIBED_NOTE = "This leaflet names only what {your} medicine was prescribed for."
+#: Said when a patient's age or weight left out dose bands.
+DOSE_NARROWED_NOTE = "The table shows only the dose for {your} age and weight."
+#: Said when no dose band fits the patient: the tool never works a dose out itself.
+NO_DOSE_NOTE = "The source gives no dose for {your} age and weight. Ask {your} doctor or pharmacist."
+
+
+def _check_prescribed(content: Content, reader: Reader) -> None:
+    """--use names uses of this medicine that apply to this reader; else say which do."""
+    if reader.uses is None:
+        return
+    known = content.use_ids()
+    shown = ", ".join(f"--use {u}" for u in reader.uses)
+    if not known:
+        raise LeafletError(f"{shown}: {content.name} lists no uses to choose from")
+    for use_id in reader.uses:
+        if use_id not in known:
+            raise LeafletError(f"--use {use_id}: unknown use of {content.name} (choose from: {', '.join(known)})")
+    wide = Reader(reader.audience, reader.age, reader.weight)
+    fitting = [use.id for use in content.uses.items if applies_to(use.applies, wide)]
+    for use_id in reader.uses:
+        if use_id not in fitting:
+            who = f"a patient aged {reader.age:g}" if reader.age is not None else f"the {reader.audience.name} audience"
+            if reader.weight is not None:
+                who += f" weighing {reader.weight:g} kg"
+            raise LeafletError(f"--use {use_id}: not a use of {content.name} for {who} "
+                               f"(uses that apply: {', '.join(fitting) or 'none'})")
 
 
 def _narrowed_away(content: Content, reader: Reader, shown: frozenset[str]) -> bool:
@@ -314,10 +511,6 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def _paras(texts: tuple[str, ...]) -> tuple[Block, ...]:
-    return tuple(Para(text) for text in texts)
-
-
 def _nothing_applies(content: Content, reader: Reader) -> str:
     who = f"a patient aged {reader.age:g}" if reader.age is not None else f"the {reader.audience.name} audience"
     if reader.weight is not None:
@@ -325,4 +518,4 @@ def _nothing_applies(content: Content, reader: Reader) -> str:
     youngest = min((u.applies.min_age_years or 0.0) for u in content.uses.items)
     hint = f" (the youngest age for any use is {youngest:g})" if reader.age is not None and reader.age < youngest else ""
     option = f"--patient-age {reader.age:g}: " if reader.age is not None else ""
-    return f"{option}no use of {content.medicine.brand} applies to {who}{hint}"
+    return f"{option}no use of {content.name} applies to {who}{hint}"

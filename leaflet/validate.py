@@ -2,10 +2,16 @@
 
 Each problem reads `file:line: key.path: what is wrong`, so `leaflet validate` can list
 them all and a single build can fail with the first one.
+
+Content files come in two schemas. A file with `schema: 2` is checked against
+`leaflet.model`; a file with no `schema:` key is schema 1, checked against
+`leaflet.schema1` (so its problems name its own keys) and then migrated, so every later
+stage sees a schema-2 `Content`.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import types
@@ -18,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 from .errors import LeafletError
 from .fonts import cannot_draw
 from .load import KeyPath, Loaded, load_yaml
-from .model import MAX_TEXT_CHARS, Content
+from .model import MAX_TEXT_CHARS, SCHEMA_VERSION, Content
+from .schema1 import Schema1Content, migrate
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -37,16 +44,50 @@ _PLAIN_MESSAGES = {
 
 
 def validate(loaded: Loaded, schema: type[Model]) -> Model:
+    if schema is Content:
+        return _content(loaded)  # type: ignore[return-value]
     try:
         model = schema.model_validate(loaded.data)
     except ValidationError as exc:
         _fail(_plain(loaded, schema, exc.errors(include_url=False)), loaded, schema)
     problems = _unprintable(loaded)
-    if isinstance(model, Content):
-        problems += _cross_references(loaded, model)
     if problems:
         _fail(problems, loaded, schema)
     return model
+
+
+def schema_version(loaded: Loaded) -> int:
+    """1 for a file with no `schema:` key, else the version it names (2)."""
+    if "schema" not in loaded.data:
+        return 1
+    version = loaded.data["schema"]
+    if type(version) is not int or version != SCHEMA_VERSION:
+        raise LeafletError(f"{loaded.path}:{loaded.line_of(('schema',))}: schema: unknown schema version "
+                           f"{version!r} (this leaflet reads {SCHEMA_VERSION}, or a file with no schema: key "
+                           "as schema 1)")
+    return version
+
+
+def _content(loaded: Loaded) -> Content:
+    """A content file of either schema, as a schema-2 `Content`."""
+    old = schema_version(loaded) == 1
+    try:
+        if old:
+            Schema1Content.model_validate(loaded.data)
+            content = Content.model_validate(migrate(copy.deepcopy(loaded.data)))
+        else:
+            content = Content.model_validate(loaded.data)
+    except ValidationError as exc:
+        _fail(_plain(loaded, Schema1Content if old else Content, exc.errors(include_url=False)), loaded, Content)
+    problems = _unprintable(loaded) + _cross_references(loaded, content)
+    if not old and not problems:
+        from .grammar import grammar_problems  # it tailors, and tailoring needs valid content
+
+        problems += [f"{_where(loaded, key_path)}: {message}"
+                     for key_path, message in grammar_problems(content, loaded)]
+    if problems:
+        _fail(problems, loaded, Content)
+    return content
 
 
 def load_content(path: str | Path) -> Content:
@@ -88,9 +129,11 @@ def _unprintable(loaded: Loaded) -> list[str]:
 
 
 def _cross_references(loaded: Loaded, content: Content) -> list[str]:
-    """Ids are unique, and `applies.uses` names uses that exist (a typo would hide a line)."""
+    """Ids are unique, `applies.uses` names uses that exist (a typo would hide a line), and
+    a line's `source:` names a source that exists."""
     problems = []
-    known = {use.id for use in content.uses.items}
+    known = set(content.use_ids())
+    sources = {source.id for source in content.sources if source.id}
     first_seen: dict[str, KeyPath] = {}
     for key_path, value in walk(loaded.data):
         if not isinstance(value, dict):
@@ -102,6 +145,9 @@ def _cross_references(loaded: Loaded, content: Content) -> list[str]:
                                 f"used on line {line}")
             else:
                 first_seen[value["id"]] = (*key_path, "id")
+        if key_path and isinstance(value.get("source"), str) and value["source"] not in sources:
+            problems.append(f"{_where(loaded, (*key_path, 'source'))}: unknown source {value['source']!r} "
+                            f"(known: {', '.join(sorted(sources)) or 'none: give the sources an id'})")
         if key_path and key_path[-1] == "applies":
             for index, ref in enumerate(value.get("uses", [])):
                 if ref not in known:
@@ -214,4 +260,4 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
 
 
 def _is_branch_name(part: str) -> bool:
-    return "[" in part or part in {"str", "int", "float", "bool", "list", "dict", "date", "none"}
+    return "[" in part or part in {"str", "int", "float", "bool", "list", "dict", "none"}

@@ -42,15 +42,15 @@ def test_shipped_content_passes_for_every_audience(dupixent):
 def test_shipped_content_is_honestly_stale(dupixent):
     """The source dates from 1 Feb 2024: a warning (not an error) until someone re-checks it."""
     (finding,) = dupixent.findings
-    assert (finding.severity, finding.code, finding.line) == (WARNING, "stale-source", 13)
+    assert (finding.severity, finding.code, finding.line) == (WARNING, "stale-source", 14)
     assert "2024-02-01, 33 months before 2026-11-25" in str(finding)
-    assert str(finding).startswith(f"{DUPIXENT}:13: warning: ")
+    assert str(finding).startswith(f"{DUPIXENT}:14: warning: ")
 
 
 def test_strict_makes_the_stale_source_an_error():
     report = lint_file(DUPIXENT, today=TODAY, strict=True)
     assert not report.passed
-    assert codes(report) == [(13, ERROR, "stale-source")]
+    assert codes(report) == [(14, ERROR, "stale-source")]
 
 
 def test_scores_differ_by_audience_because_the_text_does(dupixent):
@@ -118,7 +118,7 @@ def test_hard_words_fail_the_grade_per_section_and_overall():
 
 
 def test_a_section_too_short_to_grade_is_shown_but_not_judged(tmp_path):
-    text = (LINT / "plain.yaml").read_text().replace('    - "{You} take it by mouth."', "    - Anyone.")
+    text = (LINT / "plain.yaml").read_text().replace('    - "It is taken by mouth."', "    - Anyone.")
     path = tmp_path / "short-section.yaml"
     path.write_text(text)
     report = lint_file(path, today=FRESH)
@@ -216,7 +216,7 @@ def test_cli_prints_findings_and_table_and_passes_the_shipped_content(cli_runner
     result = cli_runner.invoke(cli, ["lint", str(DUPIXENT), "--today", "2026-11-25"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith(f"{DUPIXENT}:13: warning: the source was last updated 2024-02-01")
+    assert lines[0].startswith(f"{DUPIXENT}:14: warning: the source was last updated 2024-02-01")
     assert re.search(r"^section +caregiver +adolescent +adult$", result.output, re.M)
     assert re.search(r"^Overall( +\d+\.\d / +\d+\.\d ){3}$", result.output, re.M)
     assert lines[-1] == f"{DUPIXENT}: 0 errors, 1 warning"
@@ -225,7 +225,7 @@ def test_cli_prints_findings_and_table_and_passes_the_shipped_content(cli_runner
 def test_cli_strict_fails_on_the_stale_warning(cli_runner):
     result = cli_runner.invoke(cli, ["lint", str(DUPIXENT), "--today", "2026-11-25", "--strict", "-a", "adult"])
     assert result.exit_code == 1
-    assert f"{DUPIXENT}:13: error: the source was last updated" in result.output
+    assert f"{DUPIXENT}:14: error: the source was last updated" in result.output
     assert result.output.splitlines()[-1] == f"{DUPIXENT}: 1 error, 0 warnings"
 
 

@@ -105,3 +105,16 @@ def test_layout_refuses_a_style_that_would_print_below_its_minimum():
 def test_a_style_file_below_its_minimum_is_refused_with_its_line():
     with pytest.raises(LeafletError, match=r"style-below-minimum.yaml:\d+: .*body.font_size 9 is below"):
         load_style(str(FIXTURES / "bad" / "style-below-minimum.yaml"))
+
+
+@pytest.mark.parametrize("style", sorted(MINIMUM))
+def test_schema2_sections_directions_and_warnings_keep_the_minimum(style):
+    """Boxed warnings, tier headings, the emergency box's bullets and the directions box."""
+    testamol = FIXTURES / "schema2" / "testamol.yaml"
+    built = build_leaflet("caregiver", testamol, style=style,
+                          personal=Personal("Zoë", directions="Give 5 mL twice a day."))
+    runs = printed_sizes(built.pdf)
+    texts = " ".join(text for _, text, _ in runs)
+    assert "directions from the prescription" in texts and "Get emergency help right away" in texts
+    small = [(page, text[:40], size) for page, text, size in runs if size < MINIMUM[style]]
+    assert not small, small
