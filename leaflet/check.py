@@ -230,8 +230,11 @@ def _in_child(pdf: bytes, title: str, budget: Budget) -> str:
                          "see --time-limit)")
     try:
         answer = json.loads(b"".join(chunks))
-    except ValueError:
-        answer = {"memory": True}  # died without a word: out of memory on the way to an answer
+    except ValueError:  # the child died without an answer
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) not in (signal.SIGKILL, signal.SIGABRT):
+            raise Unreadable(f"not a readable PDF (the reader crashed on it: "
+                             f"{signal.Signals(os.WTERMSIG(status)).name})") from None
+        answer = {"memory": True}  # killed, or failed on the way to an answer: most likely memory
     if answer.get("memory"):
         raise Unreadable(f"not a readable PDF (reading it needed more than {budget.memory_mib} MiB, the limit; "
                          "see --memory-limit)")

@@ -7,6 +7,7 @@ import errno
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -537,3 +538,13 @@ def test_yaml_problems_in_plain_words_at_the_right_line_in_line_order(cli_runner
     assert len(lines) == len(expected), result.output
     for line, start in zip(lines, expected, strict=True):
         assert start in line
+
+
+def test_a_reader_that_crashes_is_one_line_not_a_dead_run(cli_runner, tmp_path, monkeypatch):
+    from leaflet import check
+
+    monkeypatch.setattr(check, "_read_text", lambda pdf, title: os.kill(os.getpid(), signal.SIGSEGV))
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(hostile_pdfs.parent_cycle())
+    result = invoke(cli_runner, "check", pdf, "-c", DUPIXENT, "-a", "adult")
+    assert result.exit_code == 3 and "the reader crashed on it: SIGSEGV" in result.output
