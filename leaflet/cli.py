@@ -243,7 +243,8 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
     (optional). Rows with problems
     are reported and the rest are still built; re-running skips rows already built.
     Exit status: 0 all built or up to date, 1 some rows failed, 2 bad manifest or options,
-    130/143 stopped by Ctrl-C/SIGTERM.
+    75 another run is writing into --out-dir, 130/143 stopped by Ctrl-C/SIGTERM.
+    Columns leaflet does not use (an Rx number...) are copied into the report.
 
     \b
     Examples:
