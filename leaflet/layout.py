@@ -500,8 +500,8 @@ def _refuse_undrawable(personal: Personal) -> None:
     """Names would print as empty boxes otherwise. (Content is checked when validated.)"""
     for what, text in (("patient name", personal.patient_name), ("pharmacy", personal.pharmacy),
                        ("pharmacy phone", personal.pharmacy_phone), ("directions", personal.directions)):
-        problem = fonts.cannot_draw(text or "")
-        if problem:
+        problem = fonts.cannot_draw(text or "", personal=what in ("patient name", "directions"))
+        if problem:  # a patient's own values: only code points, never the characters
             raise LeafletError(f"{what}: {problem}")
 
 

@@ -548,3 +548,9 @@ def test_a_reader_that_crashes_is_one_line_not_a_dead_run(cli_runner, tmp_path, 
     pdf.write_bytes(hostile_pdfs.parent_cycle())
     result = invoke(cli_runner, "check", pdf, "-c", DUPIXENT, "-a", "adult")
     assert result.exit_code == 3 and "the reader crashed on it: SIGSEGV" in result.output
+
+
+def test_build_names_code_points_not_the_patient_s_name_or_directions(cli_runner, tmp_path):
+    for option, value in (("--patient-name", "王芳"), ("--directions", "Take 王 daily")):
+        result = invoke(cli_runner, "build", SHORT, "-a", "adult", option, value, "-o", tmp_path / "x.pdf")
+        assert result.exit_code == 2 and "U+738B" in result.output and "王" not in result.output
