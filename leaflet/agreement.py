@@ -13,6 +13,9 @@ What is read from a text (whole numbers or decimals; months become years):
 - weights in kg: "at least 15 kg", "15 kg or more", "under 40 kg", "15 to 30 kg".
 Pounds are never read (they repeat the kg).
 
+Doses too: a line that names one dose band of the table (its ages and weights, as above)
+and states an amount ("0.3 mg", "5 mL") must state that band's dose.
+
 The rule, per bound (lower age, upper age, lower weight, upper weight): when the data
 has the bound and the text states bounds of that kind, one of them must equal it. A
 text may name other groups too ("Adults can... Teens 12 to 17 can too" under
@@ -23,14 +26,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from .load import KeyPath
 from .model import Applies, Content, Line
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _UNIT = r"(?:\s*(years?|months?)(?:\s+old)?)"
-_NOT_MEASURE = r"(?!\s*(?:kg|lb|pounds?|mg|ml|g)\b)"
+#: A number followed by one of these is not an age ("under 2 hours", "less than 5 mL").
+_NOT_MEASURE = (r"(?!\s*(?:kg|lb|pounds?|mg|mcg|ml|g|hours?|days?|weeks?|minutes?|times?|doses?|tablets?|pills?|"
+                r"capsules?|puffs?|drops?|units?|cm|inches|percent|%|°)(?![\w]))")
 
 _MIN_AGE = re.compile(_NUMBER + _UNIT + r"?" + _NOT_MEASURE + r"\s+(?:and|or)\s+(?:older|over|up)\b", re.I)
 _MAX_AGE = re.compile(r"\b(?:under|younger than|less than|below)\s+(?:the age of\s+|age\s+)?" + _NUMBER + _UNIT
@@ -43,13 +47,6 @@ _MIN_WEIGHT = [re.compile(r"\bat least\s+" + _NUMBER + r"\s*kg\b", re.I),
                re.compile(_NUMBER + r"\s*kg\b(?:\s*\([^)]*\))?\s+(?:or|and)\s+(?:more|over|above|heavier)\b", re.I)]
 _MAX_WEIGHT = re.compile(r"\b(?:under|less than|below|lighter than)\s+" + _NUMBER + r"\s*kg\b", re.I)
 _WEIGHT_RANGE = re.compile(_NUMBER + r"\s*(?:kg\s*)?(?:to|-|\u2013)\s*" + _NUMBER + r"\s*kg\b", re.I)
-
-
-@dataclass(frozen=True)
-class Stated:
-    """The bounds a text states, by kind: min_age, max_age, min_weight, max_weight."""
-
-    bounds: dict[str, set[float]]
 
 
 def _years(number: str, unit: str | None) -> float:
@@ -100,15 +97,16 @@ def stated(text: str) -> dict[str, set[float]]:
     return found
 
 
-_BOUNDS = {"min_age": ("min_age_years", "years and older"), "max_age": ("max_age_years", "under (years)"),
-           "min_weight": ("min_weight_kg", "kg or more"), "max_weight": ("max_weight_kg", "under (kg)")}
+#: Each kind of stated bound and the `applies` field it must agree with.
+_BOUNDS = {"min_age": "min_age_years", "max_age": "max_age_years", "min_weight": "min_weight_kg",
+           "max_weight": "max_weight_kg"}
 
 
 def disagreements(text: str, rule: Applies) -> list[str]:
     """How a text's stated ages and weights disagree with its data (empty: they agree)."""
     problems = []
     for kind, values in stated(text).items():
-        field, _ = _BOUNDS[kind]
+        field = _BOUNDS[kind]
         data = getattr(rule, field)
         if data is None or not values:
             continue
@@ -162,10 +160,47 @@ def checked_texts(content: Content) -> Iterator[tuple[KeyPath, str, Applies]]:
             yield from lines(getattr(content.side_effects, tier), ("side_effects", tier))
 
 
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|mcg|micrograms?|g|ml|units?)\b", re.I)
+
+
+def amounts(text: str) -> set[tuple[float, str]]:
+    """The doses a text states: (0.15, "mg"), (5, "ml")."""
+    return {(float(number), unit.lower().rstrip("s").replace("microgram", "mcg"))
+            for number, unit in _AMOUNT.findall(text)}
+
+
+def dose_problems(content: Content) -> list[tuple[KeyPath, str]]:
+    """A line that names a dose table's band (by its ages or weights) and a dose must give
+    that band's dose: "Children 15 to 30 kg get 0.3 mg" against a row saying 0.15 mg."""
+    doses = content.how_to_use.doses if content.how_to_use else None
+    if not doses:
+        return []
+    found = []
+    for key_path, text, _ in checked_texts(content):
+        if key_path[:3] == ("how_to_use", "doses", "rows"):
+            continue
+        said = amounts(text)
+        if not said:
+            continue
+        bounds = stated(text)
+        for row in doses.rows:
+            rule = row.applies
+            pairs = [(bounds["min_age"], rule.min_age_years), (bounds["max_age"], rule.max_age_years),
+                     (bounds["min_weight"], rule.min_weight_kg), (bounds["max_weight"], rule.max_weight_kg)]
+            given = [(values, data) for values, data in pairs if data is not None]
+            if not given or not all(any(abs(v - data) < 1e-6 for v in values) for values, data in given):
+                continue  # the text does not name this row's band
+            if not said & amounts(row.dose):
+                shown = ", ".join(f"{n:g} {u}" for n, u in sorted(said))
+                found.append((key_path, f"the text gives {shown} for the band {row.band!r}, whose dose in the "
+                                        f"table is {row.dose!r}: make the text and the table say the same"))
+    return found
+
+
 def text_data_problems(content: Content) -> list[tuple[KeyPath, str]]:
-    """(key path, message) for every text whose stated ages or weights disagree with its data."""
+    """(key path, message) for every text whose stated ages, weights or doses disagree with its data."""
     found = []
     for key_path, text, rule in checked_texts(content):
         for problem in disagreements(text, rule):
             found.append((key_path, f"{problem}: make the text and the data say the same"))
-    return found
+    return found + dose_problems(content)

@@ -15,7 +15,7 @@ from .load import load_yaml
 from .model import Content
 from .styles import available_styles
 from .tailor import AUDIENCES
-from .validate import validate as validate_against
+from .validate import schema_version, validate as validate_against
 
 AUDIENCE_CHOICES = [*AUDIENCES, "all"]
 
@@ -74,7 +74,9 @@ def cli() -> None:
     Examples:
       leaflet build content/dupixent.yaml --audience all
       leaflet build content/dupixent.yaml --audience caregiver --patient-age 4 --style large-print
+      leaflet build content/dupixent.yaml -a adult --use asthma --directions "Inject 300 mg every other week."
       leaflet validate content/dupixent.yaml
+      leaflet migrate content/old.yaml --write
       leaflet lint content/dupixent.yaml
       leaflet check output/dupixent-adult.pdf --content content/dupixent.yaml --audience adult
       leaflet batch tonight.csv --out-dir leaflets --merge print.pdf --report report.csv
@@ -140,12 +142,16 @@ def validate(content: Path) -> None:
       leaflet validate content/dupixent.yaml
     """
     try:
-        validate_against(load_yaml(content), Content)
+        loaded = load_yaml(content)
+        validate_against(loaded, Content)
     except LeafletError as error:
         for problem in error.problems:
             click.echo(problem, err=True)
         raise click.exceptions.Exit(error.exit_code) from None
-    click.echo(f"{content}: ok")
+    if schema_version(loaded) == 1:
+        click.echo(f"{content}: ok (schema 1; `leaflet migrate {content}` shows it in schema 2)")
+    else:
+        click.echo(f"{content}: ok")
 
 
 @cli.command(name="migrate")
@@ -342,8 +348,10 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
                    f"{audience} leaflet")
         raise click.exceptions.Exit(1)
     safety = sum(fact.safety for fact in leaflet.facts)
+    boxed = f", {len(leaflet.warnings)} boxed warning{'s' if len(leaflet.warnings) != 1 else ''}" \
+        if leaflet.warnings else ""
     click.echo(f"{pdf}: ok: all {len(leaflet.facts)} lines for this reader are present "
-               f"({safety} safety lines), and none meant for other readers")
+               f"({safety} safety lines{boxed}), and none meant for other readers")
 
 
 def main() -> None:

@@ -12,7 +12,10 @@ cells too) for the known ways this goes wrong:
 - "you" followed by a third-person verb in the others' leaflets: "you has", "you feels";
 - "you or a caregiver" (or "your child or a caregiver") in the caregiver leaflet, who is
   the caregiver;
-- "yourself" in a sentence about "your child" in the caregiver leaflet.
+- "yourself" in a sentence about "your child" in the caregiver leaflet;
+- "take it" / "taking the medicine" said to the caregiver, who gives it (unless someone
+  else takes it: "your child can take it", "adults take it");
+- a doubled possessive: "{you}'s" reads "you's" for the others, "{your}'s" reads "your child's's".
 
 `leaflet validate` reports these as errors for schema-2 files; `leaflet lint` for every file.
 """
@@ -44,12 +47,24 @@ _WORD_BEFORE = re.compile(r"(\w+)\s+$")
 _AFTER_YOU = re.compile(r"\b(?<!'\s)you\s+(has|is|was|does|doesn't|feels|takes|needs|gets|weighs|wants|hasn't|isn't|"
                         r"wasn't)\b", re.IGNORECASE)
 _CAREGIVER_OR = re.compile(r"\b(you|your child) or a (caregiver|carer|parent)\b", re.IGNORECASE)
+#: What a parent gives and a patient takes ("take it", "taking the medicine"); the names are added.
+_TAKEN = r"(?:it|them|this medicine|the medicine|each dose|a dose|the dose|the next dose|doses|the tablets?)"
+#: Someone other than the reader takes it: "your child can take it", "adults can take it".
+_TAKER = re.compile(r"\b(?:your child|child|children|adults?|teens?|people|they|who|he|she|anyone|patients?)\b"
+                    r"[^.!?]{0,30}$", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"\b(?:you|your)'s\b|'s's\b|\byour child's child\b", re.IGNORECASE)
 _YOURSELF = re.compile(r"\byour child\b[^.!?]*\byourself\b|\byourself\b[^.!?]*\byour child\b", re.IGNORECASE)
 
 
-def problems_in(text: str, to_parent: bool) -> list[str]:
-    """What is ungrammatical in one rendered text for a reader of this voice."""
+def problems_in(text: str, to_parent: bool, names: tuple[str, ...] = ()) -> list[str]:
+    """What is ungrammatical in one rendered text for a reader of this voice.
+
+    `names` are the medicine's names, for "take Testamol" said to the parent who gives it.
+    """
     found = []
+    for match in _POSSESSIVE.finditer(text):
+        found.append(f"reads \"{match.group(0)}\": a possessive is already in {{your}} (\"your\", "
+                     "\"your child's\"); write {your} alone")
     if to_parent:
         for match in _AFTER_CHILD.finditer(text):
             before = _WORD_BEFORE.search(text[:match.start()])
@@ -61,6 +76,14 @@ def problems_in(text: str, to_parent: bool) -> list[str]:
         for match in _CAREGIVER_OR.finditer(text):
             found.append(f"reads \"{match.group(0)}\" in the caregiver leaflet, whose reader is the caregiver: "
                          "write {You|You or a caregiver} (or a line with applies)")
+        taken = "|".join([_TAKEN, *(re.escape(name) for name in names)])
+        for match in re.finditer(rf"\b(take|taking)\s+(?:{taken})\b", text, re.IGNORECASE):
+            if not _TAKER.search(text[:match.start()]):
+                found.append(f"reads \"{match.group(0)}\" in the caregiver leaflet, whose reader gives the "
+                             f"medicine: write {{{'give|take' if match.group(1).islower() else 'Give|Take'}}}"
+                             if match.group(1).lower() == "take" else
+                             f"reads \"{match.group(0)}\" in the caregiver leaflet, whose reader gives the "
+                             "medicine: write {giving|taking}")
         if _YOURSELF.search(text):
             found.append("reads \"yourself\" in a sentence about \"your child\" in the caregiver leaflet: "
                          "write {themselves|yourself}")
@@ -89,6 +112,7 @@ def grammar_problems(content: Content, loaded: Loaded | None = None) -> list[tup
     from .tailor import AUDIENCES, make_reader, printed, tailor
 
     seen: dict[tuple[KeyPath, str], None] = {}
+    names = (content.medicine.generic, *content.medicine.brands)
     by_text = _texts_by_value(loaded) if loaded else {}
     for audience in AUDIENCES:
         try:
@@ -96,7 +120,7 @@ def grammar_problems(content: Content, loaded: Loaded | None = None) -> list[tup
         except LeafletError:
             continue  # no use applies: there is no leaflet for this audience
         for part in printed(leaflet):
-            for message in problems_in(" ".join(part.text.split()), leaflet.audience.speaks_to_parent):
+            for message in problems_in(" ".join(part.text.split()), leaflet.audience.speaks_to_parent, names):
                 origin = part.fact.origin if part.fact and part.fact.origin else by_text.get(part.text, ())
                 seen.setdefault((origin, message), None)
     return list(seen)

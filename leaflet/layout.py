@@ -309,10 +309,7 @@ def _block(block, look: _Look, width: float) -> Flowable:
     if isinstance(block, Warning):
         return _warning(block, look)
     if isinstance(block, WarningList):
-        cells = [look.paragraph(block.title, look.warning_title)]
-        cells += [look.paragraph(item, look.bullet, BULLET) for item in block.items]
-        return _boxed(cells, look, border=look.warning_border, fill=look.warning_fill,
-                      left_bar=look.style.line_width * 5)
+        return _warning_box(block.title, [look.paragraph(item, look.bullet, BULLET) for item in block.items], look)
     if isinstance(block, TableBlock):
         return _table(block, look, width)
     raise TypeError(f"no layout for {type(block).__name__}")
@@ -334,9 +331,13 @@ def _directions(text: str, leaflet: Leaflet, look: _Look) -> Flowable:
 
 
 def _warning(block: Warning, look: _Look) -> Flowable:
-    cells = [look.paragraph(block.title, look.warning_title), look.paragraph(block.text, look.cell)]
-    return _boxed(cells, look, border=look.warning_border, fill=look.warning_fill,
-                  left_bar=look.style.line_width * 5)
+    return _warning_box(block.title, [look.paragraph(block.text, look.cell)], look)
+
+
+def _warning_box(title: str, cells: list[Flowable], look: _Look) -> Flowable:
+    """A red-bordered box with a thick left bar: a title, then a paragraph or a list."""
+    return _boxed([look.paragraph(title, look.warning_title), *cells], look, border=look.warning_border,
+                  fill=look.warning_fill, left_bar=look.style.line_width * 5)
 
 
 def _boxed(cells: list[Flowable], look: _Look, border, fill, left_bar: float = 0) -> Flowable:

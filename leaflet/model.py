@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, GetJsonSchemaHandler, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema, model_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -101,11 +101,14 @@ def _partial_date(value: object) -> str:
     try:
         dt.date(int(year), int(month or 1), int(day or 1))
     except ValueError:
-        raise ValueError(f"not a real date: {value!r}") from None
+        raise ValueError("not a real date") from None
     return value
 
 
-PartialDate = Annotated[str, Field(pattern=_PARTIAL_DATE.pattern, json_schema_extra={"examples": ["2019-02-15", "2013-11", "2013"]})]
+#: A bare year may be written unquoted (YAML reads it as a number); the model turns it into text.
+PartialDate = Annotated[str, BeforeValidator(_partial_date), WithJsonSchema({
+    "anyOf": [{"type": "string", "pattern": _PARTIAL_DATE.pattern}, {"type": "integer", "minimum": 1000, "maximum": 9999}],
+    "examples": ["2019-02-15", "2013-11", 2013]})]
 
 
 def print_date(value: str) -> str:
@@ -122,6 +125,16 @@ def earliest_day(value: str) -> dt.date:
     """The first day a partial date can mean (for judging how old a source is)."""
     year, month, day = _PARTIAL_DATE.match(value).groups()
     return dt.date(int(year), int(month or 1), int(day or 1))
+
+
+def _web_address(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+\.[^\s]+", value):
+        raise ValueError("not a web address starting http:// or https://")
+    return value
+
+
+WebAddress = Annotated[str, AfterValidator(_web_address),
+                       WithJsonSchema({"type": "string", "pattern": r"^https?://\S+$", "format": "uri"})]
 
 
 class Applies(Strict):
@@ -151,7 +164,11 @@ class _StringOr(Strict):
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, value: object) -> object:
-        return {"text": value} if isinstance(value, str) else value
+        if isinstance(value, str):
+            return {"text": value}
+        if not isinstance(value, dict):
+            raise ValueError("expected text, or a mapping such as {text: ..., applies: ...}")
+        return value
 
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema,
@@ -199,7 +216,7 @@ class Source(Strict):
 
     id: Identifier | None = None
     title: NonEmpty
-    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    url: WebAddress | None = None
     publisher: NonEmpty | None = None
     #: Who reviewed the page, as the page names them; without one the leaflet says none is named.
     reviewer: NonEmpty | None = None
@@ -209,12 +226,6 @@ class Source(Strict):
     #: What the date is on the page.
     date_label: NonEmpty = "Last updated"
 
-    @model_validator(mode="before")
-    @classmethod
-    def _date_as_text(cls, value: object) -> object:
-        if isinstance(value, dict) and value.get("date") is not None:
-            value = {**value, "date": _partial_date(value["date"])}
-        return value
 
 
 class BoxedWarning(Strict):

@@ -305,12 +305,12 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
 
     for name in _ORDER:
         part = getattr(content, name)
-        if name == "about":
-            blocks = list(pick(part.lines, name, (name, "lines"))) if part else []
-            forms = _forms(content, fits, say)
-            if forms and part:
-                blocks.append(forms)
-            add(part.heading if part else FORMS_HEADING, blocks if part else [forms] if forms else [])
+        if name == "about":  # what it is, and the forms it comes in
+            forms = [table] if (table := _forms(content, fits, say)) else []
+            if part:
+                add(part.heading, [*pick(part.lines, name, (name, "lines")), *forms])
+            else:
+                add(FORMS_HEADING, forms)
         elif part is None:
             continue
         elif name == "uses":
@@ -352,7 +352,7 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         generic=content.medicine.generic,
         audience=reader.audience,
         for_line=reader.audience.label,
-        key_points_heading=voice(content.key_points.heading) if content.key_points else "",
+        key_points_heading=voice(content.key_points.heading) if key_points else "",  # no empty box
         key_points=key_points,
         sections=tuple(sections),
         disclaimer=disclaimer,

@@ -22,6 +22,8 @@ FAILING = {
     "yourself.yaml": (9, 'reads "yourself" in a sentence about "your child"', "{themselves|yourself}"),
     "you-has.yaml": (9, 'reads "you has" in the adolescent and adult leaflets', "{you} {has|have}"),
     "heading-child-take.yaml": (7, 'before.heading: reads "your child take"', "{you} {takes|take}"),
+    "parent-takes.yaml": (9, 'reads "Take it" in the caregiver leaflet, whose reader gives the medicine',
+                          "{Give|Take}"),
 }
 
 
@@ -47,6 +49,7 @@ def test_every_failing_fixture_is_tested():
     ("yourself.yaml", "inject yourself", "inject {themselves|yourself}"),
     ("you-has.yaml", "{you} has", "{you} {has|have}"),
     ("heading-child-take.yaml", "{take|give}", "{takes|take}"),
+    ("parent-takes.yaml", "Take it with food.", '"{Give|Take} it with food."'),
 ])
 def test_the_suggested_choice_fixes_each(name, bad, good, tmp_path):
     fixed = tmp_path / name
@@ -65,6 +68,13 @@ def test_the_suggested_choice_fixes_each(name, bad, good, tmp_path):
 def test_choices_and_placeholders_speak_in_each_voice(text, parent, others):
     assert speak(text, True) == parent
     assert speak(text, False) == others
+
+
+@pytest.mark.parametrize("text, parent, fragment", [
+    ("Ask you's doctor.", False, "you's"), ("Ask your child's's doctor.", True, "'s's"),
+])
+def test_a_doubled_possessive_is_flagged(text, parent, fragment):
+    assert [f'reads "{fragment}"' in problem for problem in problems_in(text, parent)] == [True]
 
 
 @pytest.mark.parametrize("text", [

@@ -130,10 +130,10 @@ def test_a_section_too_short_to_grade_is_shown_but_not_judged(tmp_path):
 def test_a_glossary_term_first_used_only_in_one_audiences_text(tmp_path):
     """First use is per leaflet: a caregiver-only line that uses a term unexplained fails only there."""
     text = (LINT / "plain.yaml").read_text()
-    text = text.replace("    - Take it with water.\n",
-                        "    - text: Crush the tablet for {your} child.\n"
+    text = text.replace("    - It is swallowed with water.\n",
+                        "    - text: Crush the tablet for {you}.\n"
                         "      applies: {max_age_years: 12}\n"
-                        "    - Take it with water.\n")
+                        "    - It is swallowed with water.\n")
     text = text.replace("    - Testamol is a tablet (a small pill).\n", "    - Testamol is a pill.\n")
     text = text.replace("    - It helps with pain. It is easy to take.\n",
                         "    - It helps with pain. It is a tablet (a small pill).\n")

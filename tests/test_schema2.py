@@ -396,5 +396,111 @@ def test_the_json_schema_describes_every_section_and_forbids_unknown_keys():
         assert key in schema["properties"]
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"schema", "medicine", "sources", "disclaimer"}
+    date = schema["$defs"]["Source"]["properties"]["date"]["anyOf"][0]
+    assert {"type": "integer", "minimum": 1000, "maximum": 9999} in date["anyOf"]  # date: 2013, unquoted
     line = schema["$defs"]["Line"]
     assert line["anyOf"][0] == {"type": "string", "minLength": 1}  # a bare string is a line
+
+
+def test_validate_says_a_file_is_schema1_and_how_to_migrate_it(cli_runner):
+    result = cli_runner.invoke(cli, ["validate", str(SCHEMA1_DUPIXENT)])
+    assert result.exit_code == 0
+    assert result.output.strip() == (f"{SCHEMA1_DUPIXENT}: ok (schema 1; `leaflet migrate {SCHEMA1_DUPIXENT}` "
+                                     "shows it in schema 2)")
+
+
+def test_check_on_the_command_line_takes_the_uses_the_leaflet_was_built_for(cli_runner, tmp_path):
+    out = tmp_path / "asthma.pdf"
+    assert cli_runner.invoke(cli, ["build", str(DUPIXENT), "-a", "adult", "--use", "asthma", "-o", str(out)]).exit_code == 0
+    ok = cli_runner.invoke(cli, ["check", str(out), "-c", str(DUPIXENT), "-a", "adult", "--use", "asthma"])
+    assert ok.exit_code == 0, ok.output
+    wide = cli_runner.invoke(cli, ["check", str(out), "-c", str(DUPIXENT), "-a", "adult"])
+    assert wide.exit_code == 1
+    assert "missing line use:eczema" in wide.output
+
+
+@pytest.mark.parametrize("line, wrong", [("Children 10 to 20 kg take 10 mL.", True),
+                                         ("Children 10 to 20 kg take 5 mL.", False),
+                                         ("Shake it, then measure 10 mL.", False)])
+def test_lint_fails_a_line_whose_dose_for_a_band_disagrees_with_the_table(tmp_path, line, wrong):
+    from leaflet.lint import lint_file
+
+    path = tmp_path / "dose.yaml"
+    path.write_text(TESTAMOL.read_text().replace('    - "{Give|Take} it with food."',
+                                                 f'    - "{{Give|Take}} it with food."\n    - {line}'))
+    findings = [f for f in lint_file(path).findings if f.code == "text-disagrees-with-data"]
+    if wrong:
+        assert [f.message for f in findings] == [
+            "the text gives 10 ml for the band '10 to 20 kg', whose dose in the table is '5 mL': make the text "
+            "and the table say the same"]
+    else:
+        assert findings == []
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("    - It is a test medicine for test pains.", "    - 123",
+     "about.lines.0: expected text, or a mapping such as {text: ..., applies: ...} (got 123)"),
+    ("date: 2013-11", "date: 2013-11-31", "sources.0.date: not a real date (got '2013-11-31')"),
+    ("date: 2013-11", "date: Nov 2013", "sources.0.date: not a date written YYYY, YYYY-MM or YYYY-MM-DD"),
+    ("url: https://example.org/testamol", "url: example.org",
+     "sources.0.url: not a web address starting http:// or https://"),
+    ("{gets|get}", "{gets|get|got}", "warnings.0.text: {gets|get|got}: a choice has exactly two sides"),
+    ("applies: {min_weight_kg: 10, max_weight_kg: 20}", "applies: {min_weight_kg: 20, max_weight_kg: 10}",
+     "how_to_use.doses.rows.0.applies: max_weight_kg must be greater than min_weight_kg"),
+])
+def test_schema2_mistakes_are_named_at_their_key(tmp_path, old, new, message):
+    path = tmp_path / "bad.yaml"
+    text = TESTAMOL.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(LeafletError) as error:
+        load_content(path)
+    assert message in error.value.message
+
+
+def test_a_bare_year_is_a_date():
+    path = TESTAMOL.parent / "testamol.yaml"
+    assert "date: 2020\n" in path.read_text()
+    assert load_content(path).sources[1].date == "2020"
+
+
+def test_a_section_with_nothing_for_this_reader_is_left_out(tmp_path):
+    path = tmp_path / "empty.yaml"
+    text = TESTAMOL.read_text().replace("    - Testamol is a test medicine.\n",
+                                        "    - text: Testamol is a test medicine for children.\n"
+                                        "      applies: {max_age_years: 12}\n")
+    text = text.replace("    - Do not drive if {you} {feels|feel} test-sleepy.\n",
+                        "    - text: Do not drive if {you} {feels|feel} test-sleepy.\n"
+                        "      applies: {min_age_years: 16}\n")
+    path.write_text(text)
+    caregiver = pdf_text(render_request(Request(path, "caregiver")).pdf)
+    adult = pdf_text(render_request(Request(path, "adult")).pdf)
+    assert "Key points" in caregiver and "Key points" not in adult
+    assert "What to avoid" in adult and "What to avoid" not in caregiver
+
+
+def test_check_on_the_command_line_counts_and_confirms_boxed_warnings(cli_runner, tmp_path):
+    out = tmp_path / "adult.pdf"
+    assert cli_runner.invoke(cli, ["build", str(TESTAMOL), "-a", "adult", "-o", str(out)]).exit_code == 0
+    ok = cli_runner.invoke(cli, ["check", str(out), "-c", str(TESTAMOL), "-a", "adult"])
+    assert ok.exit_code == 0 and "3 boxed warnings" in ok.output
+    older = cli_runner.invoke(cli, ["check", str(out), "-c", str(TESTAMOL), "-a", "adult", "--patient-age", "40"])
+    assert older.exit_code == 1
+    assert "unexpected safety line boxed-warning:fake-young-mood (not for this reader)" in older.output
+
+
+@pytest.mark.parametrize("text, bounds", [
+    ("For people 6 years and older.", {"min_age": {6.0}}),
+    ("For adults and children 6 months and older.", {"min_age": {0.5}}),
+    ("The pen is for ages 2 and older. But children under 12 should get it.", {"min_age": {2.0}, "max_age": {12.0}}),
+    ("Teens 12 to 17 may inject themselves.", {"min_age": {12.0}, "max_age": {17.0, 18.0}}),
+    ("For children 6 months to under 12, a caregiver should give it.", {"min_age": {0.5}, "max_age": {12.0}}),
+    ("For people 1 year and older who weigh at least 15 kg (33 lb).", {"min_age": {1.0}, "min_weight": {15.0}}),
+    ("15 to 30 kg (33 to 66 lb)", {"min_weight": {15.0}, "max_weight": {30.0}}),
+    ("30 kg (66 lb) or more", {"min_weight": {30.0}}),
+    ("First approved in March 2017. Take 2 to 3 tablets less than 2 hours apart.", {}),
+])
+def test_ages_and_weights_are_read_from_text(text, bounds):
+    from leaflet.agreement import stated
+
+    assert {kind: values for kind, values in stated(text).items() if values} == bounds
