@@ -177,8 +177,16 @@ def _in_child(pdf: bytes, title: str, budget: Budget) -> str:
     """_read_text in a forked child under an address-space limit and a deadline."""
     import resource
 
-    read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        read_end, write_end = os.pipe()
+    except OSError as exc:
+        raise LeafletError(f"cannot start reading the PDF ({exc.strerror})") from None
+    try:
+        pid = os.fork()
+    except OSError as exc:  # out of processes or memory: the machine's problem, not the PDF's
+        os.close(read_end)
+        os.close(write_end)
+        raise LeafletError(f"cannot start a process to read the PDF ({exc.strerror})") from None
     if pid == 0:  # the child: read, send the answer, and leave without running any cleanup
         status = 0
         try:

@@ -554,3 +554,14 @@ def test_build_names_code_points_not_the_patient_s_name_or_directions(cli_runner
     for option, value in (("--patient-name", "王芳"), ("--directions", "Take 王 daily")):
         result = invoke(cli_runner, "build", SHORT, "-a", "adult", option, value, "-o", tmp_path / "x.pdf")
         assert result.exit_code == 2 and "U+738B" in result.output and "王" not in result.output
+
+
+def test_no_process_to_read_with_is_one_line(cli_runner, tmp_path, monkeypatch):
+    def no_fork():
+        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(hostile_pdfs.parent_cycle())
+    result = invoke(cli_runner, "check", pdf, "-c", DUPIXENT, "-a", "adult")
+    assert result.exit_code == 2 and "cannot start a process to read the PDF" in result.output
