@@ -58,6 +58,11 @@ class Budget:
     memory_mib: int = 256
 
 
+#: Text beyond any leaflet (Dupixent's is about 10,000 characters, and a content file may
+#: not exceed 256 KB): more is a hostile file, refused before it is compared.
+MAX_TEXT_CHARS = 1_000_000
+
+
 class Unreadable(LeafletError):
     """The file claims to be a PDF but cannot be read within reason (damaged, encrypted,
     hostile, or over the budget): neither a pass nor a list of misses."""
@@ -147,7 +152,11 @@ def _read_text(pdf: bytes, title: str) -> str:
         pages = list(reader.pages)
         if not pages:
             raise Unreadable("not a readable PDF (it has no pages)")
-        return "\n".join(_page_body(page, title) for page in pages)
+        text = "\n".join(_page_body(page, title) for page in pages)
+        if len(text) > MAX_TEXT_CHARS:  # comparing that much would take the time the budget saved
+            raise Unreadable(f"not a readable PDF (it holds {len(text):,} characters of text; a leaflet "
+                             f"holds a few thousand, and at most {MAX_TEXT_CHARS:,} are read)")
+        return text
     except LeafletError:
         raise
     except MemoryError:

@@ -565,3 +565,10 @@ def test_no_process_to_read_with_is_one_line(cli_runner, tmp_path, monkeypatch):
     pdf.write_bytes(hostile_pdfs.parent_cycle())
     result = invoke(cli_runner, "check", pdf, "-c", DUPIXENT, "-a", "adult")
     assert result.exit_code == 2 and "cannot start a process to read the PDF" in result.output
+
+
+def test_a_pdf_with_far_more_text_than_a_leaflet_is_refused_before_comparing(cli_runner, tmp_path):
+    pdf = tmp_path / "wordy.pdf"
+    pdf.write_bytes(hostile_pdfs.huge_string(megabytes=2))  # reads quickly, but 2 million characters
+    result = invoke(cli_runner, "check", pdf, "-c", DUPIXENT, "-a", "adult")
+    assert result.exit_code == 3 and "characters of text; a leaflet holds a few thousand" in result.output
