@@ -365,11 +365,16 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str])
         except LeafletError as exc:
             problems.append(_as_columns(exc.message))
     if style.endswith((".yaml", ".yml")) or "/" in style:
-        style = str(base / style) if not Path(style).is_absolute() else style
-    try:
-        loaded_style(style)
-    except LeafletError as exc:
-        problems.append(f"style: {exc.message}")
+        written, style = style, str(base / style) if not Path(style).is_absolute() else style
+        if not Path(written).is_absolute() and not Path(style).exists():
+            problems.append(f"style: {written}: file not found (a relative path is read from the manifest's folder: "
+                            f"looked for {os.path.abspath(style)})")
+            style = None
+    if style is not None:
+        try:
+            loaded_style(style)
+        except LeafletError as exc:
+            problems.append(f"style: {exc.message}")
     if page_size not in PAGE_SIZES:
         problems.append(f"page_size {page_size!r}: unknown (choose from: {', '.join(PAGE_SIZES)})")
     if problems or content is None:

@@ -485,11 +485,14 @@ def test_merge_built_only_leaves_out_what_was_already_printed(cli_runner, tmp_pa
 def test_a_relative_content_path_names_the_folder_searched(cli_runner, tmp_path):
     copied = tmp_path / "copied"
     copied.mkdir()
-    manifest = write_manifest(copied / "m.csv", [dict(content="content/dupixent.yaml", audience="adult")])
+    manifest = write_manifest(copied / "m.csv", [dict(content="content/dupixent.yaml", audience="adult",
+                                                      style="styles/ours.yaml")])
     result = invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out")
     assert result.exit_code == 1
     assert (f"content: content/dupixent.yaml: file not found (a relative path is read from the manifest's folder: "
             f"looked for {copied / 'content' / 'dupixent.yaml'})") in result.output
+    assert (f"style: styles/ours.yaml: file not found (a relative path is read from the manifest's folder: "
+            f"looked for {copied / 'styles' / 'ours.yaml'})") in result.output
 
 
 def test_build_names_variants_apart_and_adds_pdf(cli_runner, tmp_path, monkeypatch):
