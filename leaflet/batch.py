@@ -110,6 +110,8 @@ class Options:
     merge_built_only: bool = False
     #: Seconds to wait for another run holding the output folder before giving up.
     wait: float = 0
+    #: PDF/A-2a for rows whose pdfa column is empty.
+    pdfa: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ def input_hash(request: Request) -> str:
         "patient_name": personal.patient_name,
         "pharmacy": personal.pharmacy,
         "pharmacy_phone": personal.pharmacy_phone,
+        "pdfa": request.pdfa,
     }
     if request.uses:  # only when given, so rows without them keep their hashes
         payload["uses"] = list(request.uses)
@@ -525,7 +528,7 @@ def _plan(options: Options, base: Path) -> _Plan:
         if options.shard is not None and not options.shard.owns(row):
             continue
         plan.rows += 1
-        check_row(row, values, base, problems)
+        check_row(row, values, base, problems, options.pdfa)
         if problems:
             plan.errors[row] = (str(options.out_dir / name) if name else "", "; ".join(problems))
     for writers in repeated.values():
@@ -670,7 +673,7 @@ def _jobs_and_results(options: Options, base: Path, plan: _Plan) -> Iterator[Job
             continue
         problems: list[str] = []
         name = output_name(row, values, problems)
-        request = check_row(row, values, base, problems)
+        request = check_row(row, values, base, problems, options.pdfa)
         if request is None or name is None:  # the file changed under us; say so rather than guess
             yield Result(row, FAILED, error="; ".join(problems) or "row changed while the batch ran", extra=carried)
             continue

@@ -32,6 +32,8 @@ class Request:
     personal: Personal = Personal()
     #: The uses (conditions) prescribed for, by id; empty: every use that applies.
     uses: tuple[str, ...] = ()
+    #: Also PDF/A-2a (archival): an sRGB output intent and the pdfaid claim.
+    pdfa: bool = False
 
 
 def tailored(content: Content, request: Request) -> Leaflet:
@@ -43,7 +45,7 @@ def render_request(request: Request, content: Content | None = None, style: Styl
     """Render to bytes; pass already-loaded content and style to skip reloading them."""
     content = content or load_content(request.content)
     style = style or load_style(request.style)
-    return render(tailored(content, request), style, request.page_size, request.personal)
+    return render(tailored(content, request), style, request.page_size, request.personal, pdfa=request.pdfa)
 
 
 def _slug(text: str) -> str:

@@ -16,10 +16,17 @@ How text is compared:
 - A line excluded for this reader is reported only where it is printed outside every
   text this reader should see: words that an included line legitimately contains
   (an adult-only sentence quoted inside a line for everyone) are not a false alarm.
+
+The tags are checked too (what a screen reader reads): a PDF with no structure tree, or
+text drawn neither tagged nor as an Artifact, is `untagged`; a line missing from the
+structure tree, out of its reading order, or a heading at the wrong level (or a line
+tagged as a heading that is not one) is `mis-tagged`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import faulthandler
 import io
 import json
 import logging
@@ -30,21 +37,25 @@ import select
 import signal
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 from .errors import LeafletError
 from .model import Content
 from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, make_reader, printed, tailor
 from .layout import PAGE_NUMBER, PHARMACY_LABEL
 from .load import open_input
+from .structure import HEADINGS, read_tags
 from .validate import load_content
 
 MISSING = "missing"
 UNEXPECTED = "unexpected"
+UNTAGGED = "untagged"
+MISTAGGED = "mis-tagged"
 
 
 @dataclass(frozen=True)
@@ -82,10 +93,14 @@ class Miss:
     safety: bool = False
     #: For UNEXPECTED: the same line is in this leaflet, but in another reader's wording.
     other_voice: bool = False
+    #: For UNTAGGED and MISTAGGED: what is wrong with the tags.
+    detail: str = ""
 
     def __str__(self) -> str:
         what = "safety line" if self.safety else "line"
         shown = self.text if len(self.text) <= 80 else self.text[:77].rstrip() + "..."
+        if self.kind in (UNTAGGED, MISTAGGED):
+            return f"{self.kind} {self.name}: {self.detail}" + (f": \"{shown}\"" if shown else "")
         if self.kind == MISSING:
             return f"missing {what} {self.name}: \"{shown}\""
         why = "worded for another reader" if self.other_voice else "not for this reader"
@@ -103,7 +118,8 @@ def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content, budget: Budget = B
     PDF is right for this reader. Unreadable (a LeafletError) when the PDF cannot be read
     within the budget.
     """
-    return compare(visible_text(pdf, leaflet.title, budget), leaflet, content)
+    text, tags = read_back(pdf, leaflet, budget)
+    return _with_tags(compare(text, leaflet, content), tags)
 
 
 def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
@@ -116,10 +132,16 @@ def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
     with open_input(pdf_path, "a PDF", mode="rb") as handle:
         pdf = handle.read()
     try:
-        text = visible_text(pdf, leaflet.title, budget)
+        text, tags = read_back(pdf, leaflet, budget)
     except LeafletError as error:
         raise type(error)(f"{pdf_path}: {error.message}") from None
-    return leaflet, compare(text, leaflet, content)
+    return leaflet, _with_tags(compare(text, leaflet, content), tags)
+
+
+def _with_tags(misses: list[Miss], tags: list[Miss]) -> list[Miss]:
+    """A line not printed at all is reported once, as missing, not also as mis-tagged."""
+    missing = {_squash(m.text) for m in misses if m.kind == MISSING}
+    return misses + [m for m in tags if m.kind != MISTAGGED or _squash(m.text) not in missing]
 
 
 # --- Reading the PDF ---------------------------------------------------------------------
@@ -134,11 +156,41 @@ def visible_text(pdf: bytes, title: str, budget: Budget = Budget()) -> str:
     LeafletError for a file that is not a PDF at all; Unreadable for one that cannot be
     read within the budget of time and memory.
     """
+    _looks_like_pdf(pdf)
+    return _bounded(lambda: {"text": _read_text(pdf, title)}, budget)["text"]
+
+
+def read_back(pdf: bytes, leaflet: Leaflet, budget: Budget = Budget()) -> tuple[str, list[Miss]]:
+    """The visible text and what is untagged or mis-tagged, read in one bounded child."""
+    _looks_like_pdf(pdf)
+
+    def work() -> dict:
+        text = _read_text(pdf, leaflet.title)
+        try:
+            tags = tag_misses(pdf, leaflet)
+        except LeafletError as exc:
+            raise Unreadable(exc.message) from None
+        except RecursionError:
+            raise Unreadable("not a readable PDF (its structure tree nests without end)") from None
+        except Exception as exc:  # noqa: BLE001 (a hostile structure tree)
+            raise Unreadable(f"not a readable PDF ({' '.join(str(exc).split())[:120] or type(exc).__name__})") from None
+        return {"text": text, "tags": [dataclasses.asdict(miss) for miss in tags]}
+
+    answer = _bounded(work, budget)
+    return answer["text"], [Miss(**miss) for miss in answer["tags"]]
+
+
+def _looks_like_pdf(pdf: bytes) -> None:
     if not pdf.lstrip()[:5] == b"%PDF-":
         raise LeafletError("not a PDF (it does not start with %PDF-)")
-    if not hasattr(os, "fork"):  # (Windows) no child process to bound: read it here
-        return _read_text(pdf, title)
-    return _in_child(pdf, title, budget)
+
+
+def _bounded(work: Callable[[], dict], budget: Budget) -> dict:
+    """work() (which returns JSON data) in a forked child under the budget; in place where
+    there is no fork (Windows)."""
+    if not hasattr(os, "fork"):
+        return work()
+    return _in_child(work, budget)
 
 
 def _read_text(pdf: bytes, title: str) -> str:
@@ -182,8 +234,8 @@ def _memory_in_use() -> int | None:
     return None
 
 
-def _in_child(pdf: bytes, title: str, budget: Budget) -> str:
-    """_read_text in a forked child under an address-space limit and a deadline."""
+def _in_child(work: Callable[[], dict], budget: Budget) -> dict:
+    """work() in a forked child under an address-space limit and a deadline."""
     import resource
 
     try:
@@ -202,6 +254,7 @@ def _in_child(pdf: bytes, title: str, budget: Budget) -> str:
             os.close(read_end)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            faulthandler.disable()  # a crash here is reported by the parent in one line, not dumped
             in_use = _memory_in_use()
             if in_use is not None:
                 limit = in_use + budget.memory_mib * 1024 * 1024
@@ -209,7 +262,7 @@ def _in_child(pdf: bytes, title: str, budget: Budget) -> str:
             cpu = math.ceil(budget.seconds) + 1  # a backstop should the parent be gone
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             try:
-                answer = {"text": _read_text(pdf, title)}
+                answer = {"result": work()}
             except MemoryError:
                 answer = {"memory": True}
             except LeafletError as exc:
@@ -257,7 +310,45 @@ def _in_child(pdf: bytes, title: str, budget: Budget) -> str:
                          "see --memory-limit)")
     if "error" in answer:
         raise (Unreadable if answer.get("unreadable") else LeafletError)(answer["error"])
-    return answer["text"]
+    return answer["result"]
+def tag_misses(pdf: bytes, leaflet: Leaflet) -> list[Miss]:
+    """What is untagged or mis-tagged: the structure tree read back against the leaflet.
+
+    Each printed line must be one element's text, in reading order; the title is H1,
+    section and box headings H2, use headings H3, and nothing else is a heading.
+    """
+    try:
+        tags = read_tags(PdfReader(io.BytesIO(pdf)))
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise LeafletError(f"not a readable PDF ({exc})") from None
+    if not tags.elements:
+        return [Miss(UNTAGGED, "structure-tree", "", detail="the PDF has no structure tree, so a screen "
+                     "reader gets no headings, lists or tables")]
+    misses = []
+    if not tags.marked:
+        misses.append(Miss(UNTAGGED, "mark-info", "", detail="/MarkInfo /Marked is not true"))
+    for page, text in tags.untagged:
+        misses.append(Miss(UNTAGGED, f"page-{page}", " ".join(text.split()),
+                           detail="text drawn neither tagged nor as an artifact"))
+    leaves = [(_squash(e.text), e.role) for e in tags.elements if e.text.strip() and e.role != "Lbl"]
+    cursor = 0
+    for item in printed(leaflet):
+        wanted = _squash(item.text)
+        name = item.fact.name if item.fact else "label"
+        at = next((i for i in range(cursor, len(leaves)) if leaves[i][0] == wanted), None)
+        if at is None:
+            earlier = any(text == wanted for text, _ in leaves[:cursor])
+            misses.append(Miss(MISTAGGED, name, item.text, bool(item.fact and item.fact.safety),
+                               detail="out of reading order in the structure tree"
+                               if earlier else "not an element of the structure tree"))
+            continue
+        cursor = at + 1
+        role = leaves[at][1]
+        expected = f"H{item.level}" if item.level else None
+        if (expected and role != expected) or (not expected and role in HEADINGS):
+            misses.append(Miss(MISTAGGED, name, item.text, bool(item.fact and item.fact.safety),
+                               detail=f"tagged {role}, should be {expected or 'text, not a heading'}"))
+    return misses
 
 
 def _page_body(page, title: str) -> str:

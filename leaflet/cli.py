@@ -103,9 +103,11 @@ def cli() -> None:
 @click.option("--patient-name", metavar="NAME", help='Printed under the title as "Prepared for NAME".')
 @click.option("--directions", metavar="TEXT",
               help="The prescription's directions for this patient, printed in their own box on page 1.")
+@click.option("--pdfa", is_flag=True, help="Also make it PDF/A-2a (archival: sRGB output intent, pdfaid in XMP). "
+                                          "Every leaflet is tagged PDF/UA-1 either way.")
 def build_command(content: Path, audience: str, patient_age: float | None, patient_weight: float | None,
                   style: str, page_size: str, output: Path | None, uses: tuple[str, ...],
-                  patient_name: str | None, directions: str | None) -> None:
+                  patient_name: str | None, directions: str | None, pdfa: bool) -> None:
     """Build one leaflet (or one per audience with --audience all).
 
     \b
@@ -115,6 +117,7 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
       leaflet build content/dupixent.yaml -a all --style large-print --page-size letter
       leaflet build content/dupixent.yaml -a adult --use asthma --patient-name "Zoë Martin" \\
         --directions "Inject 300 mg every other week."
+      leaflet build content/dupixent.yaml -a adult --pdfa
     """
     audiences = list(AUDIENCES) if audience == "all" else [audience]
     if len(audiences) > 1:
@@ -124,7 +127,7 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
             raise LeafletError("--patient-age belongs to one audience; it cannot be used with --audience all")
     for each in audiences:
         personal = Personal(patient_name=patient_name or None, directions=directions or None)
-        request = Request(content, each, patient_age, patient_weight, style, page_size, personal, uses)
+        request = Request(content, each, patient_age, patient_weight, style, page_size, personal, uses, pdfa=pdfa)
         path, rendered = build(request, output)
         click.echo(f"wrote {path} ({rendered.pages} page{'s' if rendered.pages != 1 else ''})")
 
@@ -238,15 +241,17 @@ def schema_command(output: Path | None) -> None:
 @click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="If another run is writing into --out-dir, wait this long for it [default: stop at once, "
                    "exit status 75].")
+@click.option("--pdfa", is_flag=True, help="Make every leaflet PDF/A-2a too (a row's pdfa column, yes or no, "
+                                          "overrides it).")
 def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path | None, shard: str | None,
                   force: bool, report: Path | None, verify: bool, merge_built_only: bool, verify_time_limit: float,
-                  verify_memory_limit: int, wait: float) -> None:
+                  verify_memory_limit: int, wait: float, pdfa: bool) -> None:
     """Build one personalised leaflet per row of a CSV manifest.
 
     \b
     Columns: content, audience (required); patient_age, patient_weight, patient_name,
-    pharmacy, pharmacy_phone, style, page_size, output, uses (ids separated by ;), directions
-    (optional). Rows with problems
+    pharmacy, pharmacy_phone, style, page_size, output, uses (ids separated by ;), directions,
+    pdfa (yes or no) (optional). Rows with problems
     are reported and the rest are still built; re-running skips rows already built.
     Exit status: 0 all built or up to date, 1 some rows failed, 2 bad manifest or options,
     75 another run is writing into --out-dir, 130/143 stopped by Ctrl-C/SIGTERM.
@@ -262,7 +267,7 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
     from .check import Budget
 
     options = Options(manifest, out_dir, jobs, merge, Shard.parse(shard) if shard is not None else None,
-                      force, report, verify, wait=wait, merge_built_only=merge_built_only,
+                      force, report, verify, pdfa=pdfa, wait=wait, merge_built_only=merge_built_only,
                       verify_budget=Budget(seconds=verify_time_limit, memory_mib=verify_memory_limit))
     summary = run(options)
     if summary.exit_code:

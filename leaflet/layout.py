@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable
@@ -35,9 +36,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import fonts
+from . import fonts, tagging
 from .errors import LeafletError
+from .pdfmeta import Claims, add_metadata, add_output_intent, document_id, set_document_id
 from .styles import Style, TextStyle
+from .tagging import Node, Recorder, TableTags, Tagged, TaggingCanvasMixin, artifact, group, list_item
 from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning, WarningList
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
@@ -67,6 +70,18 @@ DIRECTIONS_HEADINGS = {True: "Your child's directions from the prescription",
 class Rendered:
     pdf: bytes
     pages: int
+    #: How full each page's text area is (0 to 1), the last page included.
+    page_fill: tuple[float, ...] = ()
+
+
+#: A number and the unit after it ("100 mg", "33 lb", "6 months") never break across lines.
+_NUMBER_UNIT = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?) +(?=(?:mg|mL|ml|mcg|µg|g|kg|lb|lbs|IU|units?|years?"
+                          r"|months?|weeks?|days?|hours?|minutes?|times|tablets?|puffs?|drops?)\b)")
+
+
+def keep_units(text: str) -> str:
+    """Join each number to its unit with a no-break space (text or markup alike)."""
+    return _NUMBER_UNIT.sub("\\1\u00a0", text)
 
 
 def markup(text: str) -> str:
@@ -74,7 +89,9 @@ def markup(text: str) -> str:
     return escape(unicodedata.normalize("NFC", text), {'"': "&quot;", "'": "&#39;"})
 
 
-def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Personal = Personal()) -> Rendered:
+def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Personal = Personal(),
+           pdfa: bool = False) -> Rendered:
+    """Lay the leaflet out as tagged PDF (PDF/UA-1); with pdfa, also PDF/A-2a."""
     if page_size not in PAGE_SIZES:
         raise LeafletError(f"unknown page size {page_size!r} (choose from: {', '.join(PAGE_SIZES)})")
     _refuse_undrawable(personal)
@@ -89,6 +106,10 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
     header_height = look.header.leading + look.gap + style.line_width
 
     def draw_header(canvas: Canvas, _doc=None) -> None:
+        with artifact(canvas, "Pagination"):
+            _draw_header(canvas)
+
+    def _draw_header(canvas: Canvas) -> None:
         canvas.saveState()
         top = height - margin
         canvas.setFont(fonts.BOLD, look.header.fontSize)
@@ -102,16 +123,20 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         canvas.restoreState()
 
     def draw_footer(canvas: Canvas, page: int, total: int) -> None:
+        """The footer: page furniture (an Artifact), except on the last page, where it is
+        read once, after the disclaimer: the pharmacy and the source are information."""
         canvas.saveState()
-        canvas.setStrokeColor(look.rule)
-        canvas.setLineWidth(style.line_width)
-        canvas.line(margin, margin + footer_height - look.gap / 2, width - margin,
-                    margin + footer_height - look.gap / 2)
-        y = margin + footer_height - look.gap
-        for paragraph in _footer_paragraphs(leaflet, personal, look, page, total):
-            _, h = paragraph.wrap(frame_width, height)
-            paragraph.drawOn(canvas, margin, y - h)
-            y -= h
+        with artifact(canvas):
+            canvas.setStrokeColor(look.rule)
+            canvas.setLineWidth(style.line_width)
+            canvas.line(margin, margin + footer_height - look.gap / 2, width - margin,
+                        margin + footer_height - look.gap / 2)
+        with artifact(canvas, "Pagination") if page < total else nullcontext():
+            y = margin + footer_height - look.gap
+            for paragraph in _footer_paragraphs(leaflet, personal, look, page, total):
+                _, h = paragraph.wrap(frame_width, height)
+                paragraph.drawOn(canvas, margin, y - h)
+                y -= h
         canvas.restoreState()
 
     frame = Frame(
@@ -129,8 +154,9 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         pageTemplates=[PageTemplate(id="page", frames=[frame], onPage=draw_header)],
         leftMargin=margin, rightMargin=margin, topMargin=margin, bottomMargin=margin,
         title=f"{leaflet.title}: {leaflet.for_line}",
-        author=leaflet.source_author,
-        subject=f"Patient leaflet for {leaflet.title}. {leaflet.source_line}",
+        author=_author(leaflet, style, personal),
+        subject=_subject(leaflet),
+        keywords=_keywords(leaflet),
         creator="leaflet",
         lang=leaflet.language,
         displayDocTitle=True,
@@ -141,10 +167,34 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
     )
     try:
         doc.build(_story(leaflet, personal, look, frame_width),
-                  canvasmaker=partial(_DeferredFooterCanvas, draw_footer=draw_footer))
+                  canvasmaker=partial(_DeferredFooterCanvas, draw_footer=draw_footer, language=leaflet.language,
+                                      claims=Claims(pdfua=True, pdfa="A" if pdfa else None)))
     except LayoutError as exc:
         raise LeafletError(_too_big(exc, style, page_size)) from None
-    return Rendered(pdf=buffer.getvalue(), pages=doc.canv.page_total)
+    return Rendered(pdf=buffer.getvalue(), pages=doc.canv.page_total, page_fill=tuple(doc.page_fill))
+
+
+# --- Metadata ----------------------------------------------------------------------
+
+
+def _author(leaflet: Leaflet, style: Style, personal: Personal) -> str:
+    """The organisation behind the leaflet: the style's publisher, else the pharmacy
+    handing it out, else the source's publisher; empty rather than a page title."""
+    return style.publisher or personal.pharmacy or leaflet.publisher or ""
+
+
+def _subject(leaflet: Leaflet) -> str:
+    return (f"Patient leaflet about {leaflet.brand} ({leaflet.generic}) {_lower_first(leaflet.for_line)}, "
+            f"language {leaflet.language}. {leaflet.source_line}")
+
+
+def _keywords(leaflet: Leaflet) -> list[str]:
+    return [leaflet.brand, leaflet.generic, "patient leaflet", f"audience: {leaflet.audience.name}",
+            f"language: {leaflet.language}"]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 # --- Styles ------------------------------------------------------------------------
@@ -178,13 +228,14 @@ class _Look:
         self.table_header_fill = _colour(c.table_header_fill)
         self.table_grid = _colour(c.table_grid)
         self.gap = style.body.font_size * 0.5
-        self.title = self._para("title", style.title, fonts.BOLD, self.accent)
+        self.title = self._para("title", style.title, fonts.BOLD, self.accent, role="H1")
         self.subtitle = self._para("subtitle", style.subtitle, fonts.BOLD, self.text)
-        self.heading = self._para("heading", style.heading, fonts.BOLD, self.accent, keepWithNext=1)
-        self.subheading = self._para("subheading", style.subheading, fonts.BOLD, self.text, keepWithNext=1)
+        self.heading = self._para("heading", style.heading, fonts.BOLD, self.accent, keepWithNext=1, role="H2")
+        self.subheading = self._para("subheading", style.subheading, fonts.BOLD, self.text, keepWithNext=1,
+                                     role="H3")
         self.body = self._para("body", style.body, fonts.REGULAR, self.text)
         self.bold = self._para("bold", style.body, fonts.BOLD, self.text)
-        self.bullet = self._para("bullet", style.body, fonts.REGULAR, self.text,
+        self.bullet = self._para("bullet", style.body, fonts.REGULAR, self.text, role="LI",
                                  leftIndent=style.indent, bulletIndent=0, bulletFontName=fonts.REGULAR)
         self.cell = self._para("cell", style.body, fonts.REGULAR, self.text, spaceAfter=0)
         self.cell_head = self._para("cell_head", style.body, fonts.BOLD, self.text, spaceAfter=0)
@@ -193,6 +244,7 @@ class _Look:
         self.box_heading = ParagraphStyle("box_heading", parent=self.subheading, spaceBefore=0,
                                           textColor=self.accent, fontSize=self.heading.fontSize,
                                           leading=self.heading.leading)
+        self.box_heading.role = "H2"
         self.warning_title = ParagraphStyle("warning_title", parent=self.bold, textColor=self.warning_border)
         self._parsed: dict[tuple[str, str, str | None, bool], tuple[str, list, object]] = {}
         self._wrapped: dict[tuple, tuple] = {}
@@ -205,23 +257,26 @@ class _Look:
         """A paragraph of text, its markup parsed once per process.
 
         The text is escaped here, unless escaped=True says it is markup built from parts
-        that went through markup() already (the footer's bold page number).
+        that went through markup() already (the footer's bold page number). It is tagged
+        with its style's structure role (P unless the style says otherwise).
         """
         key = (text, style.name, bullet, escaped)
         parsed = self._parsed.get(key)
         if parsed is None:
-            source = text if escaped else markup(text)
+            source = keep_units(text if escaped else markup(text))
             made = _Remembered(source, style, bulletText=bullet, memory=self._wrapped, key=key)
             if len(self._parsed) >= 4096:  # bounded: memory stays flat over a long batch
                 self._parsed.clear()
                 self._wrapped.clear()
             self._parsed[key] = (source, made.frags, made.bulletText)
-            return made
-        source, frags, bullet_frags = parsed
-        return _Remembered(source, style, bulletText=bullet_frags, frags=list(frags),
-                           memory=self._wrapped, key=key)
+        else:
+            source, frags, bullet_frags = parsed
+            made = _Remembered(source, style, bulletText=bullet_frags, frags=list(frags),
+                               memory=self._wrapped, key=key)
+        made.node = _node_for(style)
+        return made
 
-    def _para(self, name: str, spec: TextStyle, font: str, colour, **extra) -> ParagraphStyle:
+    def _para(self, name: str, spec: TextStyle, font: str, colour, role: str = "P", **extra) -> ParagraphStyle:
         options = dict(
             fontName=font,
             fontSize=spec.font_size,
@@ -235,14 +290,24 @@ class _Look:
         )
         options.update(extra)
         made = ParagraphStyle(name, **options)
+        made.role = role  # the structure type of paragraphs in this style (see tagging.py)
         _refuse_small_print(name, made, self.style.min_font_size)
         return made
+
+
+def _node_for(style: ParagraphStyle) -> Node:
+    role = getattr(style, "role", "P")
+    return list_item(Node(role)) if role == "LI" else Node(role)
 
 
 # --- The story ---------------------------------------------------------------------
 
 
-class _Remembered(Paragraph):
+class _TaggedParagraph(Tagged, Paragraph):
+    """A paragraph that marks what it draws as its node (see tagging.Tagged)."""
+
+
+class _Remembered(_TaggedParagraph):
     """A content paragraph whose line breaks, at a given width, are worked out once.
 
     Line breaking is the largest part of a render, and a batch lays the same content
@@ -280,7 +345,9 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
         look.paragraph(leaflet.for_line, look.subtitle),
     ]
     if personal.patient_name:
-        story.append(Paragraph(f"Prepared for {markup(personal.patient_name)}", look.bold))
+        prepared = _TaggedParagraph(f"Prepared for {markup(personal.patient_name)}", look.bold)
+        prepared.node = Node("P")
+        story.append(prepared)
     if personal.directions:
         story.append(_directions(personal.directions, leaflet, look))
     story.extend(_warning(warning, look) for warning in leaflet.warnings)
@@ -326,7 +393,9 @@ def _key_points(leaflet: Leaflet, look: _Look) -> Flowable:
 def _directions(text: str, leaflet: Leaflet, look: _Look) -> Flowable:
     """The pharmacy's own directions for this patient. Patient data: never cached."""
     heading = DIRECTIONS_HEADINGS[leaflet.audience.speaks_to_parent]
-    cells = [look.paragraph(heading, look.box_heading), Paragraph(markup(text), look.cell)]
+    directions = _TaggedParagraph(keep_units(markup(text)), look.cell)
+    directions.node = Node("P")
+    cells = [look.paragraph(heading, look.box_heading), directions]
     return _boxed(cells, look, border=look.accent, fill=look.box_fill)
 
 
@@ -354,8 +423,10 @@ class _Box(Flowable):
     """
 
     def __init__(self, content: list[Flowable], padding: float, line_width: float, border, fill,
-                 left_bar: float, space: float) -> None:
+                 left_bar: float, space: float, node: Node | None = None) -> None:
         super().__init__()
+        #: Its structure element: what it holds is tagged inside it (its frame is an Artifact).
+        self.node = node or Node("Aside")
         self.content = content
         self.padding = padding
         self.line_width = line_width
@@ -400,28 +471,32 @@ class _Box(Flowable):
             break
         if not first or not rest:
             return []  # nothing fits here: the box moves to the next page whole
+        if first == self.content[:1] and len(self.content) > 1 and rest[0] is self.content[1]:
+            return []  # only its title would fit: a title alone at the foot of a page means nothing
         return [self._holding(first), self._holding(rest)]
 
     def _holding(self, content: list[Flowable]) -> _Box:
         return _Box(content, self.padding, self.line_width, self.border, self.fill, self.left_bar,
-                    self.spaceBefore)
+                    self.spaceBefore, self.node)
 
     def draw(self) -> None:
         canvas = self.canv
-        canvas.saveState()
-        if self.fill is not None:
-            canvas.setFillColor(self.fill)
-            canvas.rect(0, 0, self.width, self.height, stroke=0, fill=1)
-        canvas.setStrokeColor(self.border)
-        canvas.setLineWidth(self.line_width)
-        canvas.rect(0, 0, self.width, self.height, stroke=1, fill=0)
-        if self.left_bar:
-            canvas.setLineWidth(self.left_bar)
-            canvas.line(self.left_bar / 2, 0, self.left_bar / 2, self.height)
-        canvas.restoreState()
+        with artifact(canvas):
+            canvas.saveState()
+            if self.fill is not None:
+                canvas.setFillColor(self.fill)
+                canvas.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+            canvas.setStrokeColor(self.border)
+            canvas.setLineWidth(self.line_width)
+            canvas.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+            if self.left_bar:
+                canvas.setLineWidth(self.left_bar)
+                canvas.line(self.left_bar / 2, 0, self.left_bar / 2, self.height)
+            canvas.restoreState()
         top = self.height - self.padding
-        for flowable, bottom in self._placed:
-            flowable.drawOn(canvas, self.padding + self.left_bar, top - bottom)
+        with group(canvas, self.node):
+            for flowable, bottom in self._placed:
+                flowable.drawOn(canvas, self.padding + self.left_bar, top - bottom)
 
 
 #: How a table's width is shared among its columns, by the number of columns.
@@ -431,6 +506,7 @@ _COLUMN_SHARES = {1: (1.0,), 2: (0.5, 0.5), 3: (0.38, 0.27, 0.35), 4: (0.3, 0.2,
 def _table(block: TableBlock, look: _Look, width: float) -> Table:
     rows = [[look.paragraph(text, look.cell_head) for text in block.header]]
     rows += [[look.paragraph(text, look.cell) for text in row] for row in block.rows]
+    _tag_cells(rows, header_rows=1)
     pad = look.style.box_padding / 2
     commands = [
         *look.cell_font,
@@ -445,7 +521,19 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), look.table_header_fill))
     return Table(rows, colWidths=[width * share for share in _COLUMN_SHARES[len(block.header)]],
                  style=TableStyle(commands),
-                 repeatRows=1, spaceBefore=look.gap / 2, spaceAfter=look.gap)
+                 repeatRows=1, spaceBefore=look.gap / 2, spaceAfter=look.gap, renderCB=TableTags())
+
+
+def _tag_cells(rows: list[list[Flowable]], header_rows: int) -> None:
+    """Table > TR > TH (column headers, Scope Column) or TD: each cell's node in its row's."""
+    table = Node("Table")
+    for index, row in enumerate(rows):
+        tr = Node("TR", parent=table)
+        for cell in row:
+            if index < header_rows:
+                cell.node = Node("TH", parent=tr, attributes={"O": "Table", "Scope": "Column"})
+            else:
+                cell.node = Node("TD", parent=tr)
 
 
 def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: int, total: int) -> list[Paragraph]:
@@ -525,7 +613,17 @@ class _KeepTogether(KeepTogether):
 
 
 class _LeafletDoc(BaseDocTemplate):
-    """Turns each marked flowable (section headings, the key points) into a bookmark."""
+    """Turns each marked flowable (section headings, the key points) into a bookmark, and
+    measures how full each page is."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.page_fill: list[float] = []
+
+    def handle_pageEnd(self) -> None:
+        frame = self.frame
+        self.page_fill.append(min(1.0, round((frame._y2 - frame._y) / (frame._y2 - frame._y1), 3)))
+        super().handle_pageEnd()
 
     def afterFlowable(self, flowable: Flowable) -> None:
         title = getattr(flowable, "bookmark", None)
@@ -533,29 +631,35 @@ class _LeafletDoc(BaseDocTemplate):
             self.canv.add_bookmark(title)
 
 
-class _DeferredFooterCanvas(Canvas):
+class _DeferredFooterCanvas(TaggingCanvasMixin, Canvas):
     """Holds pages back until the end so each footer can say "Page X of Y".
 
     One pass instead of platypus' two-pass multiBuild. Bookmarks are kept per page and
-    added as the pages are finally written, so they point at the right page.
+    added as the pages are finally written, so they point at the right page. It keeps
+    the tagging recorder: the structure tree is written with the pages.
     """
 
-    def __init__(self, *args, draw_footer: Callable[[Canvas, int, int], None], **kwargs) -> None:
+    def __init__(self, *args, draw_footer: Callable[[Canvas, int, int], None], language: str, claims: Claims,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._held_pages: list[dict] = []
         self._bookmarks: dict[int, list[str]] = {}
         self._draw_footer = draw_footer
+        self._language, self._claims = language, claims
+        self.tags = Recorder()
 
     def add_bookmark(self, title: str) -> None:
         self._bookmarks.setdefault(len(self._held_pages), []).append(title)
 
     def showPage(self) -> None:
         self._held_pages.append(dict(self.__dict__))
+        self.tags.next_page()
         self._startPage()
 
     def save(self) -> None:
         total = self.page_total = len(self._held_pages)
         count = 0
+        written: list[tuple[str, object]] = []
         for index, state in enumerate(self._held_pages):
             self.__dict__.update(state)
             for title in self._bookmarks.get(index, ()):
@@ -563,8 +667,23 @@ class _DeferredFooterCanvas(Canvas):
                 count += 1
                 self.bookmarkPage(key)
                 self.addOutlineEntry(title, key, level=0)
+            self.tags.page = index  # the footer's marked content belongs to this page
             self._draw_footer(self, index + 1, total)
+            name = self._doc.thisPageName()
             Canvas.showPage(self)
+            page = self._doc.Pages.pages[-1]
+            page.Trans = None  # ReportLab writes an empty page transition, which PDF/A checkers query
+            written.append((name, page))
         if count:
             self.showOutline()
+        self.tags.write(self._doc, written)
+        add_metadata(self._doc, self._language, self._claims)
+        if self._claims.pdfa:
+            add_output_intent(self._doc)
+        # The /ID from everything the pages draw and the metadata: a different patient, a
+        # different ID; the same inputs, the same bytes.
+        info = self._doc.info
+        set_document_id(self._doc, document_id(info.title, info.author, info.subject, info.keywords,
+                                               repr(self._claims),
+                                               *("\n".join(state["_code"]) for state in self._held_pages)))
         Canvas.save(self)

@@ -33,7 +33,7 @@ from .validate import load_content
 
 REQUIRED = ("content", "audience")
 OPTIONAL = ("patient_age", "patient_weight", "patient_name", "pharmacy", "pharmacy_phone", "style",
-            "page_size", "output", "uses", "directions")
+            "page_size", "output", "uses", "directions", "pdfa")
 COLUMNS = REQUIRED + OPTIONAL
 MAX_TEXT = 200  # characters in a name, pharmacy or phone; longer is a data error, not a name
 MAX_DIRECTIONS = 1000  # characters in a prescription's directions
@@ -239,6 +239,19 @@ def _number(values: dict[str, str], column: str, problems: list[str]) -> float |
     return float(text.replace(",", "."))  # a decimal comma, as many spreadsheets write it
 
 
+_YES, _NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
+
+
+def _yes_no(values: dict[str, str], column: str, problems: list[str], default: bool) -> bool:
+    text = (values.get(column) or "").strip().lower()
+    if not text:
+        return default
+    if text not in _YES | _NO:
+        problems.append(f"{column} {text!r}: write yes or no")
+        return default
+    return text in _YES
+
+
 def _text(values: dict[str, str], column: str, problems: list[str]) -> str | None:
     text = unicodedata.normalize("NFC", (values.get(column) or "").strip())
     if not text:
@@ -324,8 +337,12 @@ def output_name(row: int, values: dict[str, str], problems: list[str]) -> str | 
         return f"{row:05d}.pdf"
 
 
-def check_row(row: int, values: dict[str, str], base: Path, problems: list[str]) -> Request | None:
-    """The row's Request when every field is good; otherwise problems says what is wrong."""
+def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
+              pdfa: bool = False) -> Request | None:
+    """The row's Request when every field is good; otherwise problems says what is wrong.
+
+    `pdfa` is the batch's --pdfa, for a row whose pdfa column is empty.
+    """
     content_text = (values.get("content") or "").strip()
     audience = (values.get("audience") or "").strip().lower()
     before = len(problems)
@@ -341,6 +358,7 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str])
     uses = _uses(values)
     style = (values.get("style") or "").strip() or "standard"
     page_size = (values.get("page_size") or "").strip().lower() or "a4"
+    pdfa = _yes_no(values, "pdfa", problems, pdfa)
 
     content = None
     if not content_text:
@@ -384,4 +402,4 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str])
         problems.append(problem)
         return None
     return Request(content=content_path, audience=audience, patient_age=age, patient_weight=weight, style=style,
-                   page_size=page_size, personal=personal, uses=uses)
+                   page_size=page_size, personal=personal, uses=uses, pdfa=pdfa)

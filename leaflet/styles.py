@@ -72,6 +72,8 @@ class Style(Strict):
     box_padding: Annotated[float, Field(ge=0, le=72)] = 8
     line_width: Annotated[float, Field(gt=0, le=10)] = 1
     colours: Colours = Colours()
+    #: The organisation that hands the leaflets out: the PDF's Author.
+    publisher: NonEmpty | None = None
 
     @model_validator(mode="after")
     def _nothing_below_minimum(self) -> Style:

@@ -130,6 +130,8 @@ class Leaflet:
     #: What `last_updated` is on the source page ("Last updated", "Last revised"); with no
     #: date, the whole honest sentence and `last_updated` is empty.
     date_label: str = "Last updated"
+    #: The source's publisher, when the content names one (the PDF's Author falls back to it).
+    publisher: str | None = None
 
 
 #: The section name the disclaimer is printed (and scored) under: it has no heading.
@@ -146,6 +148,8 @@ class Printed:
     text: str
     prose: bool  # a sentence, not a label (title, heading, use or device name, table cell)
     fact: Fact | None  # the fact it prints, if it is one
+    #: Its heading level (1 the title, 2 a section or box heading, 3 a use), 0 if not a heading.
+    level: int = 0
 
 
 def printed(leaflet: Leaflet) -> list[Printed]:
@@ -159,27 +163,27 @@ def printed(leaflet: Leaflet) -> list[Printed]:
         waiting.setdefault(fact.text, []).append(fact)
     out: list[Printed] = []
 
-    def add(section: str, text: str, prose: bool) -> None:
+    def add(section: str, text: str, prose: bool, level: int = 0) -> None:
         queue = waiting.get(text)
-        out.append(Printed(section, text, prose, queue.pop(0) if queue else None))
+        out.append(Printed(section, text, prose, queue.pop(0) if queue else None, level))
 
     box = leaflet.key_points_heading
-    for label in (leaflet.title, leaflet.for_line):
-        add(box or WARNINGS, label, False)
+    add(box or WARNINGS, leaflet.title, False, level=1)
+    add(box or WARNINGS, leaflet.for_line, False)
     for warning in leaflet.warnings:
         add(WARNINGS, warning.title, False)
         add(WARNINGS, warning.text, True)
     if box:
-        add(box, box, False)
+        add(box, box, False, level=2)
     for point in leaflet.key_points:
         add(box, point, True)
     for section in leaflet.sections:
-        add(section.heading, section.heading, False)
+        add(section.heading, section.heading, False, level=2)
         for block in section.blocks:
             if isinstance(block, Para):
                 add(section.heading, block.text, block.prose)
             elif isinstance(block, SubHeading):
-                add(section.heading, block.text, False)
+                add(section.heading, block.text, False, level=3)
             elif isinstance(block, Warning):
                 add(section.heading, block.title, False)
                 add(section.heading, block.text, True)
@@ -365,6 +369,7 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         facts=tuple(facts),
         warnings=warnings,
         date_label=source.date_label if source.date else NO_DATE,
+        publisher=source.publisher,
     )
 
 

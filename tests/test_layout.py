@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
+from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from conftest import DUPIXENT, FIXTURES, build_leaflet
@@ -61,8 +65,9 @@ def test_metadata_language_and_outline():
     built = build_leaflet("adolescent")
     meta = built.reader.metadata
     assert meta.title == "Dupixent (dupilumab): For young people aged 12 to 17"
-    assert meta.author == "What is Dupixent used for and how does it work? (reviewed by Leigh Ann Anderson, PharmD)"
-    assert "Dupixent" in meta.subject
+    # The content names no publisher and no pharmacy is given: no author, rather than a page title.
+    assert meta.author == ""
+    assert "Dupixent" in meta.subject and "adolescent" in meta["/Keywords"]
     root = built.reader.trailer["/Root"]
     assert root["/Lang"] == "en"
     assert root["/ViewerPreferences"]["/DisplayDocTitle"]
@@ -149,3 +154,41 @@ def test_a_box_too_tall_for_the_page_continues_on_the_next(tmp_path):
     text = pdf_text(rendered.pdf)
     assert rendered.pages >= 3
     assert "Sentence number 1 of the disclaimer." in text and "Sentence number 52 of the disclaimer." in text
+
+
+# --- Large print: numbers with their units, boxes split between lines, full pages --------------
+
+
+@pytest.mark.parametrize("page_size", ["a4", "letter"])
+@pytest.mark.parametrize("audience", ["caregiver", "adolescent", "adult"])
+def test_large_print_keeps_numbers_with_units_and_fills_every_page_but_the_last(audience, page_size):
+    from leaflet.build import Request, render_request
+    from leaflet.layout import Personal
+
+    for personal in (Personal(), Personal("Zoë Martin", "High Street Pharmacy", "01632 960 000",
+                                          directions="Inject 300 mg under the skin every other week.")):
+        rendered = render_request(Request(DUPIXENT, audience, style="large-print", page_size=page_size,
+                                          personal=personal))
+        assert len(rendered.page_fill) == rendered.pages
+        assert all(fill >= 1 / 3 for fill in rendered.page_fill[:-1]), rendered.page_fill
+        reader = PdfReader(io.BytesIO(rendered.pdf))
+        for page in reader.pages:
+            text = page.extract_text()
+            broken = re.findall(r"\d\s*\n\s*(?:mg|mL|kg|lb|years?|months?|weeks?)\b", text)
+            assert broken == [], broken
+
+
+def test_a_box_never_leaves_its_title_alone_at_the_foot_of_a_page():
+    from leaflet.layout import _look_for, _warning
+    from leaflet.styles import load_style
+    from leaflet.tailor import Warning
+
+    look = _look_for(load_style("large-print"))
+    box = _warning(Warning("Not for asthma attacks", "Sentence. " * 40), look)
+    width = 400
+    box.wrap(width, 10_000)
+    title_height = box.content[0].wrap(width, 10_000)[1]
+    room_for_the_title_only = title_height + 2 * look.style.box_padding + 1
+    assert box.split(width, room_for_the_title_only) == []
+    parts = box.split(width, room_for_the_title_only + 3 * look.body.leading)
+    assert len(parts) == 2 and parts[0].content[0] is box.content[0] and len(parts[0].content) == 2
