@@ -112,6 +112,8 @@ class Options:
     wait: float = 0
     #: PDF/A-2a for rows whose pdfa column is empty.
     pdfa: bool = False
+    #: Fail rows whose content is a translation not yet reviewed by a qualified person.
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -528,7 +530,7 @@ def _plan(options: Options, base: Path) -> _Plan:
         if options.shard is not None and not options.shard.owns(row):
             continue
         plan.rows += 1
-        check_row(row, values, base, problems, options.pdfa)
+        check_row(row, values, base, problems, options.pdfa, strict=options.strict)
         if problems:
             plan.errors[row] = (str(options.out_dir / name) if name else "", "; ".join(problems))
     for writers in repeated.values():
@@ -673,7 +675,7 @@ def _jobs_and_results(options: Options, base: Path, plan: _Plan) -> Iterator[Job
             continue
         problems: list[str] = []
         name = output_name(row, values, problems)
-        request = check_row(row, values, base, problems, options.pdfa)
+        request = check_row(row, values, base, problems, options.pdfa, strict=options.strict)
         if request is None or name is None:  # the file changed under us; say so rather than guess
             yield Result(row, FAILED, error="; ".join(problems) or "row changed while the batch ran", extra=carried)
             continue

@@ -15,6 +15,7 @@ from .layout import Personal, Rendered, render
 from .model import Content
 from .styles import Style, load_style
 from .tailor import Leaflet, make_reader, tailor
+from .translation import refuse_unreviewed
 from .validate import load_content
 from .write import remove_temporaries, write_atomic
 
@@ -54,10 +55,12 @@ def _slug(text: str) -> str:
 
 def default_output(content: Content, audience: str, out_dir: Path = Path("output"), style: str = "standard",
                    page_size: str = "a4") -> Path:
-    """output/<medicine>-<audience>[-<style>][-<page size>].pdf, the first brand (or the
-    generic name) made safe for a file name; a style or page size other than the default
-    is in the name, so a large-print Letter build never replaces the standard A4 one."""
-    parts = [_slug(content.name) or "leaflet", audience]
+    """output/<medicine>[-<language>]-<audience>[-<style>][-<page size>].pdf, the first
+    brand (or the generic name) made safe for a file name; a language other than English,
+    a style or page size other than the default is in the name, so a large-print Letter
+    build never replaces the standard A4 one."""
+    parts = [_slug(content.name) or "leaflet", *([content.language.lower()] if content.language != "en" else []),
+             audience]
     if style.strip().lower() != "standard":
         parts.append(_slug(Path(style).stem) or "style")
     if page_size.lower() != "a4":
@@ -70,8 +73,11 @@ def with_pdf_suffix(path: Path) -> Path:
     return path if path.suffix.lower() == ".pdf" else path.with_name(f"{path.name}.pdf")
 
 
-def build(request: Request, output: Path | None = None) -> tuple[Path, Rendered]:
+def build(request: Request, output: Path | None = None, strict: bool = False) -> tuple[Path, Rendered]:
+    """Build and write one leaflet; strict refuses a translation not yet reviewed."""
     content = load_content(request.content)
+    if strict:
+        refuse_unreviewed(content, request.content)
     rendered = render_request(request, content=content)
     if output is None:
         path = default_output(content, request.audience, style=request.style, page_size=request.page_size)

@@ -37,6 +37,7 @@ import select
 import signal
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ from pypdf.errors import PdfReadError
 from .errors import LeafletError
 from .model import Content
 from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, make_reader, printed, tailor
-from .layout import PAGE_NUMBER, PHARMACY_LABEL
+from . import i18n
 from .load import open_input
 from .structure import HEADINGS, read_tags
 from .validate import load_content
@@ -146,18 +147,22 @@ def _with_tags(misses: list[Miss], tags: list[Miss]) -> list[Miss]:
 
 # --- Reading the PDF ---------------------------------------------------------------------
 
-_FOOTER_START = re.compile("^(" + re.escape(PAGE_NUMBER).replace(r"\{page\}", r"\d+").replace(r"\{total\}", r"\d+")
-                           + "|" + re.escape(PHARMACY_LABEL) + ")")
+def _footer_start(language: str) -> re.Pattern:
+    """How footer lines begin in this language ("Page 1 of 2", "Your pharmacy:")."""
+    words = i18n.catalogue(language)
+    page = re.escape(words.page_number).replace(r"\{page\}", r"\d+").replace(r"\{total\}", r"\d+")
+    pharmacy = re.escape(words.pharmacy.split("{pharmacy}")[0].strip())
+    return re.compile(f"^({page}|{pharmacy})")
 
 
-def visible_text(pdf: bytes, title: str, budget: Budget = Budget()) -> str:
+def visible_text(pdf: bytes, title: str, language: str = "en", budget: Budget = Budget()) -> str:
     """The body text of every page, in order, without page headers and footers.
 
     LeafletError for a file that is not a PDF at all; Unreadable for one that cannot be
     read within the budget of time and memory.
     """
     _looks_like_pdf(pdf)
-    return _bounded(lambda: {"text": _read_text(pdf, title)}, budget)["text"]
+    return _bounded(lambda: {"text": _read_text(pdf, title, language)}, budget)["text"]
 
 
 def read_back(pdf: bytes, leaflet: Leaflet, budget: Budget = Budget()) -> tuple[str, list[Miss]]:
@@ -165,7 +170,7 @@ def read_back(pdf: bytes, leaflet: Leaflet, budget: Budget = Budget()) -> tuple[
     _looks_like_pdf(pdf)
 
     def work() -> dict:
-        text = _read_text(pdf, leaflet.title)
+        text = _read_text(pdf, leaflet.title, leaflet.language)
         try:
             tags = tag_misses(pdf, leaflet)
         except LeafletError as exc:
@@ -193,7 +198,7 @@ def _bounded(work: Callable[[], dict], budget: Budget) -> dict:
     return _in_child(work, budget)
 
 
-def _read_text(pdf: bytes, title: str) -> str:
+def _read_text(pdf: bytes, title: str, language: str = "en") -> str:
     quiet = logging.getLogger("pypdf")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # pypdf logs each repair it makes; a bad file is one error here
@@ -204,7 +209,8 @@ def _read_text(pdf: bytes, title: str) -> str:
         pages = list(reader.pages)
         if not pages:
             raise Unreadable("not a readable PDF (it has no pages)")
-        text = "\n".join(_page_body(page, title) for page in pages)
+        footer_start = _footer_start(language)
+        text = "\n".join(_page_body(page, title, footer_start) for page in pages)
         if len(text) > MAX_TEXT_CHARS:  # comparing that much would take the time the budget saved
             raise Unreadable(f"not a readable PDF (it holds {len(text):,} characters of text; a leaflet "
                              f"holds a few thousand, and at most {MAX_TEXT_CHARS:,} are read)")
@@ -330,10 +336,12 @@ def tag_misses(pdf: bytes, leaflet: Leaflet) -> list[Miss]:
     for page, text in tags.untagged:
         misses.append(Miss(UNTAGGED, f"page-{page}", " ".join(text.split()),
                            detail="text drawn neither tagged nor as an artifact"))
-    leaves = [(_squash(e.text), e.role) for e in tags.elements if e.text.strip() and e.role != "Lbl"]
+    # Right-to-left text reads back as runs in visual order: compare its words (see _compare_words).
+    same = _word_key if i18n.catalogue(leaflet.language).right_to_left else _squash
+    leaves = [(same(e.text), e.role) for e in tags.elements if e.text.strip() and e.role != "Lbl"]
     cursor = 0
     for item in printed(leaflet):
-        wanted = _squash(item.text)
+        wanted = same(item.text)
         name = item.fact.name if item.fact else "label"
         at = next((i for i in range(cursor, len(leaves)) if leaves[i][0] == wanted), None)
         if at is None:
@@ -351,7 +359,7 @@ def tag_misses(pdf: bytes, leaflet: Leaflet) -> list[Miss]:
     return misses
 
 
-def _page_body(page, title: str) -> str:
+def _page_body(page, title: str, footer_start: re.Pattern) -> str:
     pieces: list[tuple[str, float]] = []
 
     def visit(text: str, cm, tm, _font, _size) -> None:
@@ -368,7 +376,7 @@ def _page_body(page, title: str) -> str:
     header = [y for text, y in pieces if y == top and _squash(text) == _squash(title)]
     ceiling = header[0] if header else math.inf
     bottom = float(page.mediabox.bottom) + 0.3 * float(page.mediabox.height)  # footers sit low
-    footer = [y for text, y in pieces if y < bottom and _FOOTER_START.match(" ".join(text.split()))]
+    footer = [y for text, y in pieces if y < bottom and footer_start.match(" ".join(text.split()))]
     floor = max(footer) if footer else -math.inf
     return "\n".join(text for text, y in pieces if floor < y < ceiling)
 
@@ -417,6 +425,8 @@ def _whole_words(body: str, edges: set[int], start: int, text: str) -> bool:
 
 def compare(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
     """The misses between a PDF's body text (from `visible_text`) and a tailored leaflet."""
+    if i18n.catalogue(leaflet.language).right_to_left:
+        return _compare_words(body, leaflet, content)
     body, edges = _squash_keeping_edges(body)
     claimed: list[tuple[int, int]] = []
     misses: list[Miss] = []
@@ -460,6 +470,56 @@ def compare(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
     return misses
 
 
+def _words(text: str) -> Counter:
+    """The words of a text, for right-to-left leaflets: letters and digits only.
+
+    NFKC folds Arabic presentation forms (the joined shapes) back to letters; marks
+    (harakat) are dropped, as are brackets and full stops, whose place on a mixed line
+    differs between the page and the file.
+    """
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Mn")
+    # A word may join two scripts ("وIL-13"); the page draws them as separate runs.
+    return Counter(part for word in re.findall(r"\w+", text) for part in re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]+", word))
+
+
+def _word_key(text: str) -> tuple[str, ...]:
+    """A text's words in no order: equal for a line and its right-to-left reading."""
+    return tuple(sorted(_words(text).elements()))
+
+
+def _compare_words(body: str, leaflet: Leaflet, content: Content) -> list[Miss]:
+    """`compare` for right-to-left leaflets: by the words of each line, not their order.
+
+    A PDF reader gives a right-to-left line back as runs in visual order, so lines
+    cannot be found as strings. Instead each line meant for this reader must find all
+    its words on the pages, and uses them up; a line meant only for other readers is
+    unexpected when all its words are still left over afterwards.
+    """
+    left = _words(body)
+    misses: list[Miss] = []
+    for fact in _reading_order(leaflet):
+        wanted = _words(fact.text)
+        if wanted and not wanted <= left:
+            misses.append(Miss(MISSING, fact.name, fact.text, fact.safety))
+            continue
+        left -= wanted
+    for text in _labels(leaflet):
+        if _words(text) <= left:
+            left -= _words(text)
+    mine = {_squash(fact.text) for fact in leaflet.facts} | {_squash(leaflet.for_line)}
+    my_names = {fact.name for fact in leaflet.facts}
+    seen: set[str] = set()
+    for fact in _everything(content):
+        wanted = _squash(fact.text)
+        if not wanted or wanted in mine or wanted in seen:
+            continue
+        seen.add(wanted)
+        words = _words(fact.text)
+        if words and words <= left:
+            misses.append(Miss(UNEXPECTED, fact.name, fact.text, fact.safety, other_voice=fact.name in my_names))
+    return misses
+
+
 def _reading_order(leaflet: Leaflet) -> list[Fact]:
     """The leaflet's facts in the order they are printed, and its audience label."""
     return [Fact("audience-label", leaflet.for_line)] + [p.fact for p in printed(leaflet) if p.fact]
@@ -476,7 +536,7 @@ def _everything(content: Content) -> Iterator[Fact]:
         everyone = Audience("everyone", "", 0, math.inf, speaks_to_parent)
         yield from tailor(content, Reader(everyone)).facts
     for name, audience in AUDIENCES.items():
-        yield Fact(f"audience-label:{name}", audience.label)
+        yield Fact(f"audience-label:{name}", getattr(i18n.catalogue(content.language).audiences, name))
 
 
 def _occurrences(body: str, text: str) -> Iterator[int]:

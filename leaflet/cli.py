@@ -15,6 +15,7 @@ from .load import load_yaml
 from .model import Content
 from .styles import available_styles
 from .tailor import AUDIENCES
+from .translation import content_for
 from .validate import schema_version, validate as validate_against
 
 AUDIENCE_CHOICES = [*AUDIENCES, "all"]
@@ -96,7 +97,8 @@ def cli() -> None:
 @click.option("--page-size", type=click.Choice(list(PAGE_SIZES), case_sensitive=False), default="a4", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path),
               help="Where to write the PDF (.pdf is added when missing) [default: "
-                   "output/<medicine>-<audience>.pdf, with the style and page size when not standard and a4].")
+                   "output/<medicine>-<audience>.pdf; other languages, styles and page sizes than en, "
+                   "standard and a4 are added to the name].")
 @click.option("--use", "uses", multiple=True, metavar="ID",
               help="A use (condition) it is prescribed for, by its id in the content; repeat for several. "
                    "Only these uses are printed.")
@@ -105,9 +107,13 @@ def cli() -> None:
               help="The prescription's directions for this patient, printed in their own box on page 1.")
 @click.option("--pdfa", is_flag=True, help="Also make it PDF/A-2a (archival: sRGB output intent, pdfaid in XMP). "
                                           "Every leaflet is tagged PDF/UA-1 either way.")
+@click.option("--language", "-l", metavar="CODE",
+              help="The content's translation to print: es picks <medicine>.es.yaml beside CONTENT.")
+@click.option("--strict", is_flag=True, help="Refuse a translation not yet reviewed by a qualified person.")
 def build_command(content: Path, audience: str, patient_age: float | None, patient_weight: float | None,
                   style: str, page_size: str, output: Path | None, uses: tuple[str, ...],
-                  patient_name: str | None, directions: str | None, pdfa: bool) -> None:
+                  patient_name: str | None, directions: str | None, pdfa: bool, language: str | None,
+                  strict: bool) -> None:
     """Build one leaflet (or one per audience with --audience all).
 
     \b
@@ -118,7 +124,9 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
       leaflet build content/dupixent.yaml -a adult --use asthma --patient-name "Zoë Martin" \\
         --directions "Inject 300 mg every other week."
       leaflet build content/dupixent.yaml -a adult --pdfa
+      leaflet build content/dupixent.yaml -a all --language es
     """
+    content = content_for(content, language)
     audiences = list(AUDIENCES) if audience == "all" else [audience]
     if len(audiences) > 1:
         if output is not None:
@@ -128,7 +136,7 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
     for each in audiences:
         personal = Personal(patient_name=patient_name or None, directions=directions or None)
         request = Request(content, each, patient_age, patient_weight, style, page_size, personal, uses, pdfa=pdfa)
-        path, rendered = build(request, output)
+        path, rendered = build(request, output, strict=strict)
         click.echo(f"wrote {path} ({rendered.pages} page{'s' if rendered.pages != 1 else ''})")
 
 
@@ -243,15 +251,16 @@ def schema_command(output: Path | None) -> None:
                    "exit status 75].")
 @click.option("--pdfa", is_flag=True, help="Make every leaflet PDF/A-2a too (a row's pdfa column, yes or no, "
                                           "overrides it).")
+@click.option("--strict", is_flag=True, help="Fail rows whose translation is not yet reviewed by a qualified person.")
 def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path | None, shard: str | None,
                   force: bool, report: Path | None, verify: bool, merge_built_only: bool, verify_time_limit: float,
-                  verify_memory_limit: int, wait: float, pdfa: bool) -> None:
+                  verify_memory_limit: int, wait: float, pdfa: bool, strict: bool) -> None:
     """Build one personalised leaflet per row of a CSV manifest.
 
     \b
     Columns: content, audience (required); patient_age, patient_weight, patient_name,
     pharmacy, pharmacy_phone, style, page_size, output, uses (ids separated by ;), directions,
-    pdfa (yes or no) (optional). Rows with problems
+    pdfa (yes or no), language (optional). Rows with problems
     are reported and the rest are still built; re-running skips rows already built.
     Exit status: 0 all built or up to date, 1 some rows failed, 2 bad manifest or options,
     75 another run is writing into --out-dir, 130/143 stopped by Ctrl-C/SIGTERM.
@@ -267,7 +276,7 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
     from .check import Budget
 
     options = Options(manifest, out_dir, jobs, merge, Shard.parse(shard) if shard is not None else None,
-                      force, report, verify, pdfa=pdfa, wait=wait, merge_built_only=merge_built_only,
+                      force, report, verify, pdfa=pdfa, strict=strict, wait=wait, merge_built_only=merge_built_only,
                       verify_budget=Budget(seconds=verify_time_limit, memory_mib=verify_memory_limit))
     summary = run(options)
     if summary.exit_code:
@@ -326,8 +335,10 @@ def lint_command(content: Path, audience: str, strict: bool, today) -> None:
 @click.option("--memory-limit", type=click.IntRange(min=16), default=256, show_default=True, metavar="MIB",
               help="Give up on a PDF that needs more memory than this to read (exit status 3).")
 @click.option("--use", "uses", multiple=True, metavar="ID", help="A use it was built for (--use), if any; repeatable.")
+@click.option("--language", "-l", metavar="CODE", help="The translation it was built from (as for build).")
 def check_command(pdf: Path, content: Path, audience: str, patient_age: float | None,
-                  patient_weight: float | None, time_limit: float, memory_limit: int, uses: tuple[str, ...]) -> None:
+                  patient_weight: float | None, time_limit: float, memory_limit: int, uses: tuple[str, ...],
+                  language: str | None) -> None:
     """Read a printed leaflet back and check it against its tailoring.
 
     Every line and safety line meant for this reader must be in the PDF, and no line
@@ -344,7 +355,7 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
     """
     from .check import Budget, check_file
 
-    leaflet, misses = check_file(pdf, content, audience, patient_age, patient_weight, uses,
+    leaflet, misses = check_file(pdf, content_for(content, language), audience, patient_age, patient_weight, uses,
                                  Budget(seconds=time_limit, memory_mib=memory_limit))
     for miss in misses:
         click.echo(f"{pdf}: {miss}")

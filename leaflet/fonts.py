@@ -1,17 +1,28 @@
-"""The embedded font family: shipped in the package, registered once per process.
+"""The fonts: shipped in the package (one CJK font found on the machine), registered once.
 
-DejaVu Sans (Bitstream Vera licence, see fonts/LICENSE) covers Latin, Greek, Cyrillic
-and Vietnamese, so patient names print as written. Registering a TTF costs tens of
-milliseconds, so it happens once, on first use.
+DejaVu Sans (Bitstream Vera licence, fonts/LICENSE) draws Latin, Greek, Cyrillic and
+Vietnamese, and every leaflet's own text in those languages. Noto Sans Arabic, Hebrew
+and Devanagari (SIL Open Font License, fonts/LICENSE-OFL.txt) draw those scripts: text
+is split into runs, each drawn by the face made for its script. Chinese, Japanese and
+Korean need a font of several megabytes, which the package does not ship; the first
+TrueType CJK font found on the machine is used (Debian: `fonts-wqy-zenhei`). ReportLab
+embeds a subset of each font used (only the glyphs printed).
+
+Registering a TTF costs tens of milliseconds, so each face is registered once per
+process, and only when a text first needs it: an English leaflet loads DejaVu alone.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import unicodedata
 import zlib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfdoc, pdfmetrics
@@ -21,11 +32,42 @@ FONT_DIR = Path(__file__).with_name("fonts")
 REGULAR = "LeafletSans"
 BOLD = "LeafletSans-Bold"
 
-# Leaflets use no italics (they are harder to read); <i> would fall back to upright.
-_FILES = {
-    REGULAR: "DejaVuSans.ttf",
-    BOLD: "DejaVuSans-Bold.ttf",
-}
+
+@dataclass(frozen=True)
+class Face:
+    """A regular and a bold font file, registered with ReportLab under these names."""
+
+    name: str
+    regular: Path
+    bold: Path
+    #: Code point ranges whose characters this face draws first (its script).
+    ranges: tuple[tuple[int, int], ...] = ()
+    subfont: int = 0
+
+    @property
+    def bold_name(self) -> str:
+        return self.name + "-Bold"
+
+    def owns(self, code: int) -> bool:
+        return any(low <= code <= high for low, high in self.ranges)
+
+
+LATIN = Face(REGULAR, FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf")
+ARABIC = Face("LeafletArabic", FONT_DIR / "NotoSansArabic-Regular.ttf", FONT_DIR / "NotoSansArabic-Bold.ttf",
+              ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)))
+HEBREW = Face("LeafletHebrew", FONT_DIR / "NotoSansHebrew-Regular.ttf", FONT_DIR / "NotoSansHebrew-Bold.ttf",
+              ((0x0590, 0x05FF), (0xFB1D, 0xFB4F)))
+DEVANAGARI = Face("LeafletDevanagari", FONT_DIR / "NotoSansDevanagari-Regular.ttf",
+                  FONT_DIR / "NotoSansDevanagari-Bold.ttf", ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x1CD0, 0x1CFF)))
+BUNDLED = (LATIN, ARABIC, HEBREW, DEVANAGARI)
+
+#: TrueType CJK fonts looked for on the machine, best first (ReportLab reads TrueType
+#: outlines only, so Noto CJK's OpenType/CFF files cannot be used). Debian packages:
+#: fonts-wqy-zenhei, fonts-wqy-microhei. LEAFLET_CJK_FONT=/path/to/font.ttf|ttc overrides.
+CJK_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+)
 
 
 class _ContentNamedTTFont(TTFont):
@@ -94,48 +136,167 @@ def subset_tag(font_name: str, subset: list[int]) -> str:
     return "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
 
 
-@cache
 def register_fonts() -> str:
-    """Register the family with ReportLab and return the regular face's name."""
-    for name, filename in _FILES.items():
-        pdfmetrics.registerFont(_ContentNamedTTFont(name, str(FONT_DIR / filename)))
-    addMapping(REGULAR, 0, 0, REGULAR)
-    addMapping(REGULAR, 1, 0, BOLD)
-    addMapping(REGULAR, 0, 1, REGULAR)
-    addMapping(REGULAR, 1, 1, BOLD)
+    """Register the Latin family (every leaflet's own text) and return its regular name."""
+    _register(LATIN)
     return REGULAR
 
 
 @cache
-def _drawable() -> frozenset[int]:
-    register_fonts()
-    regular = set(pdfmetrics.getFont(REGULAR).face.charToGlyph)
-    bold = set(pdfmetrics.getFont(BOLD).face.charToGlyph)
-    return frozenset(regular & bold)
+def _register(face: Face) -> Face:
+    pdfmetrics.registerFont(_ContentNamedTTFont(face.name, str(face.regular), subfontIndex=face.subfont))
+    if face.bold != face.regular:
+        pdfmetrics.registerFont(_ContentNamedTTFont(face.bold_name, str(face.bold), subfontIndex=face.subfont))
+        bold = face.bold_name
+    else:
+        bold = face.name  # no bold drawn: bold text in this script prints regular
+    addMapping(face.name, 0, 0, face.name)
+    addMapping(face.name, 1, 0, bold)
+    addMapping(face.name, 0, 1, face.name)
+    addMapping(face.name, 1, 1, bold)
+    return face
 
 
-def cannot_draw(text: str, personal: bool = False) -> str | None:
-    """What is wrong with text the embedded font cannot fully draw, or None.
+def font_name(face: Face, bold: bool) -> str:
+    """The registered name to draw text of this face in (bold falls back to regular)."""
+    _register(face)
+    if bold and face.bold != face.regular:
+        return face.bold_name
+    return face.name
 
-    One message for content (at validation), manifest names and layout alike. For a
-    personal value (a patient's name) only code points are named: the characters of a
-    short name would be the name itself, in a log.
+
+@cache
+def cjk_face() -> Face | None:
+    """The CJK font found on this machine, or None."""
+    override = os.environ.get("LEAFLET_CJK_FONT")
+    for path in ([Path(override)] if override else []) + list(CJK_CANDIDATES):
+        if path.is_file():
+            return Face("LeafletCJK", path, path)
+    return None
+
+
+@cache
+def _covered(face: Face) -> frozenset[int]:
+    """Code points the face draws in both weights."""
+    _register(face)
+    regular = set(pdfmetrics.getFont(face.name).face.charToGlyph)
+    if face.bold != face.regular:
+        regular &= set(pdfmetrics.getFont(face.bold_name).face.charToGlyph)
+    return frozenset(regular)
+
+
+@cache
+def _latin_chars() -> frozenset[str]:
+    return frozenset(chr(code) for code in _covered(LATIN))
+
+
+def _face_for(char: str, current: Face | None) -> Face | None:
+    """The face that draws char: its script's face, else the current run's, else the first."""
+    code = ord(char)
+    for face in BUNDLED[1:]:
+        if face.owns(code) and code in _covered(face):
+            return face
+    if current is not None and code in _covered(current):
+        return current
+    for face in BUNDLED:
+        if code in _covered(face):
+            return face
+    cjk = cjk_face()
+    if cjk is not None and code in _covered(cjk):
+        return cjk
+    return None
+
+
+def runs(text: str) -> list[tuple[Face, str]]:
+    """Text split into runs, each drawn by one face.
+
+    White space, marks and joiners stay in the run they follow; other characters go to
+    their script's face, or the first face that has them (Noto Sans Arabic has no
+    brackets: they come from DejaVu).
+    Raises ValueError for a character no face can draw; `cannot_draw` says which.
+    """
+    if _latin_chars().issuperset(text) and not needs_own_face(text):
+        return [(LATIN, text)] if text else []
+    out: list[tuple[Face, str]] = []
+    current: Face | None = None
+    for char in text:
+        if current is not None and (char.isspace() or char in _JOINERS or unicodedata.category(char) in ("Mn", "Me")):
+            face = current
+        else:
+            # Digits and punctuation do not stay in a right-to-left (or Devanagari) run:
+            # shaping would lay them out in that script's direction, and bidi decides where
+            # they go ("النور, 01632": the comma and number belong to the English around them).
+            face = _face_for(char, None if current in BUNDLED[1:] else current)
+            if face is None:
+                raise ValueError(cannot_draw(text))
+        if out and out[-1][0] is face:
+            out[-1] = (face, out[-1][1] + char)
+        else:
+            out.append((face, char))
+        current = face
+    return out
+
+
+_OWN_SCRIPTS = re.compile("[%s]" % "".join(f"{chr(low)}-{chr(high)}" for face in BUNDLED[1:]
+                                             for low, high in face.ranges))
+
+
+#: Zero-width joiner and non-joiner: they shape the letters on both sides.
+_JOINERS = "\u200c\u200d"
+
+
+def needs_own_face(text: str) -> bool:
+    """Whether text has characters drawn by a face of their own script (not DejaVu)."""
+    return _OWN_SCRIPTS.search(text) is not None
+
+
+def markup(text: str, bold: bool = False) -> str:
+    """Text made safe for ReportLab's paragraph markup, each run in its own face.
+
+    Runs of the Latin face need no tag (it is the paragraph style's font).
+    """
+    text = unicodedata.normalize("NFC", text)
+    pieces = []
+    for face, part in runs(text):
+        escaped = escape(part, {'"': "&quot;", "'": "&#39;"})
+        if face is LATIN:
+            pieces.append(escaped)
+        else:
+            pieces.append(f'<font name="{font_name(face, bold)}">{escaped}</font>')
+    return "".join(pieces)
+
+
+def cannot_draw(text: str) -> str | None:
+    """What is wrong with text no available font can fully draw, or None.
+
+    One message for content (at validation), manifest names and layout alike. It names
+    code points, never the text itself (a patient's name stays out of logs).
     """
     missing = undrawable(unicodedata.normalize("NFC", text))
     if not missing:
         return None
-    if personal:
-        shown = ", ".join(f"U+{ord(char):04X}" for char in missing[:5])
-    else:
-        shown = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing[:5])
-    return f"the embedded font cannot draw {shown}; it would print as a blank box"
+    shown = ", ".join(f"U+{ord(char):04X}" for char in missing[:5])
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    hint = ""
+    if cjk_face() is None and any(_looks_cjk(char) for char in missing):
+        hint = " (Chinese, Japanese and Korean need a CJK font: install the Debian package fonts-wqy-zenhei)"
+    return f"no available font can draw the character(s) {shown}{more}; they would print as blank boxes{hint}"
+
+
+def _looks_cjk(char: str) -> bool:
+    code = ord(char)
+    return (0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
+            or 0x20000 <= code <= 0x3FFFF or 0x1100 <= code <= 0x11FF)
 
 
 def undrawable(text: str) -> list[str]:
-    """Characters in text that the embedded font cannot draw (which would print as boxes)."""
-    drawable = _drawable()
+    """Characters in text that no available font can draw (which would print as boxes)."""
+    if _latin_chars().issuperset(text):
+        return []
     missing: list[str] = []
     for char in text:
-        if ord(char) not in drawable and not char.isspace() and char not in missing:
+        if char.isspace() or char in missing:
+            continue
+        if _face_for(char, None) is None:
             missing.append(char)
     return missing

@@ -10,13 +10,13 @@ import io
 import re
 import unicodedata
 from contextlib import nullcontext
+
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -36,17 +36,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import fonts, tagging
+from . import fonts, i18n, rtl, tagging
 from .errors import LeafletError
 from .pdfmeta import Claims, add_metadata, add_output_intent, document_id, set_document_id
 from .styles import Style, TextStyle
 from .tagging import Node, Recorder, TableTags, Tagged, TaggingCanvasMixin, artifact, group, list_item
 from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning, WarningList
 
+rtl.install()
+
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
-#: How footer lines begin; `leaflet check` finds the footer by them.
-PHARMACY_LABEL = "Your pharmacy:"
-PAGE_NUMBER = "Page {page} of {total}"
 BULLET = "\u2022"
 
 
@@ -61,9 +60,6 @@ class Personal:
     directions: str | None = None
 
 
-#: Headings of the directions box: the caregiver's leaflet, everyone else's.
-DIRECTIONS_HEADINGS = {True: "Your child's directions from the prescription",
-                       False: "Your directions from the prescription"}
 
 
 @dataclass(frozen=True)
@@ -84,9 +80,12 @@ def keep_units(text: str) -> str:
     return _NUMBER_UNIT.sub("\\1\u00a0", text)
 
 
-def markup(text: str) -> str:
-    """Text from content or users made safe for ReportLab's paragraph markup."""
-    return escape(unicodedata.normalize("NFC", text), {'"': "&quot;", "'": "&#39;"})
+def markup(text: str, bold: bool = False) -> str:
+    """Text from content or users made safe for ReportLab's paragraph markup.
+
+    Each run of a script the Latin font does not draw is set in its own face.
+    """
+    return fonts.markup(text, bold)
 
 
 def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Personal = Personal(),
@@ -96,7 +95,18 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         raise LeafletError(f"unknown page size {page_size!r} (choose from: {', '.join(PAGE_SIZES)})")
     _refuse_undrawable(personal)
     fonts.register_fonts()
-    look = _look_for(style)
+    words = i18n.catalogue(leaflet.language)
+    look = _look_for(style, words.right_to_left)
+    direction = rtl.direction.set("RTL" if words.right_to_left else "LTR")
+    try:
+        return _render(leaflet, style, page_size, personal, look, pdfa)
+    finally:
+        rtl.direction.reset(direction)
+
+
+def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, look: _Look,
+            pdfa: bool) -> Rendered:
+    words = i18n.catalogue(leaflet.language)
     width, height = PAGE_SIZES[page_size]
     margin = style.margin_mm * mm
     frame_width = width - 2 * margin
@@ -114,8 +124,13 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         top = height - margin
         canvas.setFont(fonts.BOLD, look.header.fontSize)
         canvas.setFillColor(look.accent)
-        canvas.drawString(margin, top - look.header.fontSize,
-                          _fit(leaflet.title, fonts.BOLD, look.header.fontSize, frame_width))
+        if look.right_to_left or fonts.needs_own_face(leaflet.title):  # shaped, in reading order
+            title = look.paragraph(leaflet.title, look.header_title)
+            _, title_height = title.wrap(frame_width, height)
+            title.drawOn(canvas, margin, top - title_height)
+        else:
+            canvas.drawString(margin, top - look.header.fontSize,
+                              _fit(leaflet.title, fonts.BOLD, look.header.fontSize, frame_width))
         canvas.setStrokeColor(look.rule)
         canvas.setLineWidth(style.line_width)
         rule_y = top - header_height + look.gap / 2
@@ -157,6 +172,7 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
         author=_author(leaflet, style, personal),
         subject=_subject(leaflet),
         keywords=_keywords(leaflet),
+
         creator="leaflet",
         lang=leaflet.language,
         displayDocTitle=True,
@@ -205,8 +221,8 @@ def _colour(value: str | None) -> colors.Color | None:
 
 
 @lru_cache(maxsize=8)
-def _look_for(style: Style) -> _Look:
-    return _Look(style)
+def _look_for(style: Style, right_to_left: bool = False) -> _Look:
+    return _Look(style, right_to_left)
 
 
 class _Look:
@@ -216,9 +232,12 @@ class _Look:
     (about 15% of a render), and a batch prints the same content text thousands of times.
     """
 
-    def __init__(self, style: Style) -> None:
+    def __init__(self, style: Style, right_to_left: bool = False) -> None:
         c = style.colours
         self.style = style
+        #: A right-to-left page: text aligned right, bullets and box bars on the right,
+        #: table columns mirrored.
+        self.right_to_left = right_to_left
         self.text = _colour(c.text)
         self.accent = _colour(c.accent)
         self.rule = _colour(c.rule)
@@ -241,13 +260,16 @@ class _Look:
         self.cell_head = self._para("cell_head", style.body, fonts.BOLD, self.text, spaceAfter=0)
         self.footer = self._para("footer", style.footer, fonts.REGULAR, self.text)
         self.header = self.footer
+        self.header_title = ParagraphStyle("header_title", parent=self.footer, fontName=fonts.BOLD,
+                                           textColor=self.accent, spaceBefore=0, spaceAfter=0)
         self.box_heading = ParagraphStyle("box_heading", parent=self.subheading, spaceBefore=0,
                                           textColor=self.accent, fontSize=self.heading.fontSize,
                                           leading=self.heading.leading)
         self.box_heading.role = "H2"
         self.warning_title = ParagraphStyle("warning_title", parent=self.bold, textColor=self.warning_border)
-        self._parsed: dict[tuple[str, str, str | None, bool], tuple[str, list, object]] = {}
+        self._parsed: dict[tuple[str, str, str | None, bool], tuple[str, ParagraphStyle, list, object]] = {}
         self._wrapped: dict[tuple, tuple] = {}
+        self._twins: dict[str, ParagraphStyle] = {}
         # Tables set a cell font even when cells hold paragraphs; without this it is Helvetica.
         self.cell_font = [("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
                           ("FONTSIZE", (0, 0), (-1, -1), style.body.font_size)]
@@ -262,19 +284,41 @@ class _Look:
         """
         key = (text, style.name, bullet, escaped)
         parsed = self._parsed.get(key)
+        right_bullet = bullet if self.right_to_left else None
+        if right_bullet:
+            bullet = None  # ReportLab draws bullets on the left: _Remembered draws it on the right
         if parsed is None:
-            source = keep_units(text if escaped else markup(text))
-            made = _Remembered(source, style, bulletText=bullet, memory=self._wrapped, key=key)
+            source = keep_units(text if escaped else markup(text, bold=style.fontName == fonts.BOLD))
+            style = self._shaped(style, source)
+            made = (_RightBulleted if right_bullet else _Remembered)(source, style, bulletText=bullet,
+                                                                     memory=self._wrapped, key=key)
             if len(self._parsed) >= 4096:  # bounded: memory stays flat over a long batch
                 self._parsed.clear()
                 self._wrapped.clear()
-            self._parsed[key] = (source, made.frags, made.bulletText)
+            self._parsed[key] = (source, style, made.frags, made.bulletText)
         else:
-            source, frags, bullet_frags = parsed
-            made = _Remembered(source, style, bulletText=bullet_frags, frags=list(frags),
-                               memory=self._wrapped, key=key)
+            source, style, frags, bullet_frags = parsed
+            made = (_RightBulleted if right_bullet else _Remembered)(source, style, bulletText=bullet_frags,
+                                                                     frags=list(frags), memory=self._wrapped,
+                                                                     key=key)
+        made.right_bullet = right_bullet
         made.node = _node_for(style)
         return made
+
+    def _shaped(self, style: ParagraphStyle, source: str) -> ParagraphStyle:
+        """The style itself, or for text in another script its shaped, bidi-ordered twin.
+
+        Shaping (uharfbuzz) joins Arabic letters and forms Devanagari clusters; bidi puts
+        right-to-left words in reading order. Latin-only text skips both: it needs
+        neither, and they cost time.
+        """
+        if not self.right_to_left and '<font name="' not in source and not rtl.needs_bidi(source):
+            return style
+        twin = self._twins.get(style.name)
+        if twin is None:
+            twin = self._twins[style.name] = ParagraphStyle(f"{style.name}-shaped", parent=style,
+                                                            shaping=1, wordWrap="LTR")
+        return twin
 
     def _para(self, name: str, spec: TextStyle, font: str, colour, role: str = "P", **extra) -> ParagraphStyle:
         options = dict(
@@ -284,11 +328,14 @@ class _Look:
             spaceBefore=spec.space_before,
             spaceAfter=spec.space_after,
             textColor=colour,
-            alignment=TA_LEFT,  # ragged right reads more easily than justified text
+            # ragged right (ragged left for right-to-left text) reads more easily than justified
+            alignment=TA_RIGHT if self.right_to_left else TA_LEFT,
             allowWidows=0,  # never strand a paragraph's last line at the top of a page
             bulletFontSize=spec.font_size,  # ReportLab's default is 10 pt, below any minimum
         )
         options.update(extra)
+        if self.right_to_left and "leftIndent" in options:  # indents mirror too
+            options["rightIndent"], options["leftIndent"] = options.pop("leftIndent"), 0
         made = ParagraphStyle(name, **options)
         made.role = role  # the structure type of paragraphs in this style (see tagging.py)
         _refuse_small_print(name, made, self.style.min_font_size)
@@ -319,6 +366,14 @@ class _Remembered(_TaggedParagraph):
         super().__init__(text, style, bulletText, frags, *args, **kwargs)
         self._memory, self._key = memory, key
 
+    #: A bullet drawn at the right of the first line (right-to-left lists: _RightBulleted).
+    right_bullet: str | None = None
+
+    def breakLines(self, width):
+        if self.style.shaping and (rtl.direction.get() == "RTL" or rtl.needs_bidi(self.text)):
+            return rtl.break_lines(self, width, super().breakLines, rtl.direction.get())
+        return super().breakLines(width)
+
     def wrap(self, availWidth, availHeight):
         if self._memory is None:
             return super().wrap(availWidth, availHeight)
@@ -330,6 +385,19 @@ class _Remembered(_TaggedParagraph):
         self.width = availWidth
         self._wrapWidths, self.blPara, self.height = remembered
         return self.width, self.height
+
+
+class _RightBulleted(_Remembered):
+    """A list item of a right-to-left page: its bullet at the right of the first line."""
+
+    def draw(self):
+        super().draw()
+        style = self.style
+        lines = getattr(self.blPara, "lines", None) or [None]
+        ascent = getattr(lines[0], "ascent", None) or style.fontSize
+        self.canv.setFont(style.bulletFontName, style.bulletFontSize)
+        self.canv.setFillColor(style.textColor)
+        self.canv.drawRightString(self.width - style.bulletIndent, self.height - ascent, self.right_bullet)
 
 
 def _heading(text: str, style: ParagraphStyle, look: _Look) -> Paragraph:
@@ -344,8 +412,13 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
         look.paragraph(leaflet.title, look.title),
         look.paragraph(leaflet.for_line, look.subtitle),
     ]
+    words = i18n.catalogue(leaflet.language)
+    if leaflet.notice:
+        story.append(look.paragraph(leaflet.notice, look.warning_title))
     if personal.patient_name:
-        prepared = _TaggedParagraph(f"Prepared for {markup(personal.patient_name)}", look.bold)
+        source = markup(words.prepared_for.format(name=rtl.isolated(personal.patient_name, look.right_to_left)),
+                        bold=True)
+        prepared = _Remembered(source, look._shaped(look.bold, source))  # patient data: never remembered
         prepared.node = Node("P")
         story.append(prepared)
     if personal.directions:
@@ -392,10 +465,12 @@ def _key_points(leaflet: Leaflet, look: _Look) -> Flowable:
 
 def _directions(text: str, leaflet: Leaflet, look: _Look) -> Flowable:
     """The pharmacy's own directions for this patient. Patient data: never cached."""
-    heading = DIRECTIONS_HEADINGS[leaflet.audience.speaks_to_parent]
-    directions = _TaggedParagraph(keep_units(markup(text)), look.cell)
-    directions.node = Node("P")
-    cells = [look.paragraph(heading, look.box_heading), directions]
+    directions = i18n.catalogue(leaflet.language).directions  # the caregiver's leaflet, everyone else's
+    heading = directions.caregiver if leaflet.audience.speaks_to_parent else directions.others
+    source = keep_units(markup(text))
+    given = _Remembered(source, look._shaped(look.cell, source))  # patient data: never remembered
+    given.node = Node("P")
+    cells = [look.paragraph(heading, look.box_heading), given]
     return _boxed(cells, look, border=look.accent, fill=look.box_fill)
 
 
@@ -411,7 +486,7 @@ def _warning_box(title: str, cells: list[Flowable], look: _Look) -> Flowable:
 
 def _boxed(cells: list[Flowable], look: _Look, border, fill, left_bar: float = 0) -> Flowable:
     return _Box(cells, padding=look.style.box_padding, line_width=look.style.line_width, border=border,
-                fill=fill, left_bar=left_bar, space=look.gap)
+                fill=fill, left_bar=left_bar, space=look.gap, right_to_left=look.right_to_left)
 
 
 class _Box(Flowable):
@@ -423,7 +498,7 @@ class _Box(Flowable):
     """
 
     def __init__(self, content: list[Flowable], padding: float, line_width: float, border, fill,
-                 left_bar: float, space: float, node: Node | None = None) -> None:
+                 left_bar: float, space: float, node: Node | None = None, right_to_left: bool = False) -> None:
         super().__init__()
         #: Its structure element: what it holds is tagged inside it (its frame is an Artifact).
         self.node = node or Node("Aside")
@@ -433,6 +508,8 @@ class _Box(Flowable):
         self.border = border
         self.fill = fill
         self.left_bar = left_bar
+        #: On a right-to-left page the thick bar is on the right (the side a line starts).
+        self.right_to_left = right_to_left
         self.spaceBefore = self.spaceAfter = space
         self._placed: list[tuple[Flowable, float]] = []
 
@@ -477,10 +554,11 @@ class _Box(Flowable):
 
     def _holding(self, content: list[Flowable]) -> _Box:
         return _Box(content, self.padding, self.line_width, self.border, self.fill, self.left_bar,
-                    self.spaceBefore, self.node)
+                    self.spaceBefore, self.node, self.right_to_left)
 
     def draw(self) -> None:
         canvas = self.canv
+        bar_x = self.width - self.left_bar / 2 if self.right_to_left else self.left_bar / 2
         with artifact(canvas):
             canvas.saveState()
             if self.fill is not None:
@@ -491,12 +569,13 @@ class _Box(Flowable):
             canvas.rect(0, 0, self.width, self.height, stroke=1, fill=0)
             if self.left_bar:
                 canvas.setLineWidth(self.left_bar)
-                canvas.line(self.left_bar / 2, 0, self.left_bar / 2, self.height)
+                canvas.line(bar_x, 0, bar_x, self.height)
             canvas.restoreState()
         top = self.height - self.padding
+        left = self.padding if self.right_to_left else self.padding + self.left_bar
         with group(canvas, self.node):
             for flowable, bottom in self._placed:
-                flowable.drawOn(canvas, self.padding + self.left_bar, top - bottom)
+                flowable.drawOn(canvas, left, top - bottom)
 
 
 #: How a table's width is shared among its columns, by the number of columns.
@@ -504,9 +583,12 @@ _COLUMN_SHARES = {1: (1.0,), 2: (0.5, 0.5), 3: (0.38, 0.27, 0.35), 4: (0.3, 0.2,
 
 
 def _table(block: TableBlock, look: _Look, width: float) -> Table:
+    """A table; on a right-to-left page its columns are mirrored (the first on the right)."""
+    order = (lambda cells: list(reversed(cells))) if look.right_to_left else list
     rows = [[look.paragraph(text, look.cell_head) for text in block.header]]
     rows += [[look.paragraph(text, look.cell) for text in row] for row in block.rows]
-    _tag_cells(rows, header_rows=1)
+    _tag_cells(rows, header_rows=1)  # in reading order, whichever side the first column is on
+    rows = [order(row) for row in rows]
     pad = look.style.box_padding / 2
     commands = [
         *look.cell_font,
@@ -519,9 +601,28 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
     ]
     if look.table_header_fill is not None:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), look.table_header_fill))
-    return Table(rows, colWidths=[width * share for share in _COLUMN_SHARES[len(block.header)]],
+    return (_MirroredTable if look.right_to_left else Table)(
+                 rows, colWidths=order([width * share for share in _COLUMN_SHARES[len(block.header)]]),
                  style=TableStyle(commands),
                  repeatRows=1, spaceBefore=look.gap / 2, spaceAfter=look.gap, renderCB=TableTags())
+
+
+class _MirroredTable(Table):
+    """A right-to-left table: drawn with its first column on the right, read first column first.
+
+    The structure tree lists a row's cells in the order they are drawn (left to right);
+    after drawing, each row's cells are put back in reading order.
+    """
+
+    def draw(self) -> None:
+        super().draw()
+        for row in self._cellvalues:
+            cells = [cell[0] if isinstance(cell, (list, tuple)) and cell else cell for cell in reversed(row)]
+            nodes = [getattr(cell, "node", None) for cell in cells]
+            if not nodes or nodes[0] is None or nodes[0].parent is None:
+                continue
+            rank = {id(node): index for index, node in enumerate(nodes)}
+            nodes[0].parent.kids.sort(key=lambda kid: rank.get(id(kid), -1))
 
 
 def _tag_cells(rows: list[list[Flowable]], header_rows: int) -> None:
@@ -536,14 +637,21 @@ def _tag_cells(rows: list[list[Flowable]], header_rows: int) -> None:
                 cell.node = Node("TD", parent=tr)
 
 
+#: markup() of texts every page repeats (content and interface text, never patient data).
+_content_markup = lru_cache(maxsize=256)(markup)
+
+
 def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: int, total: int) -> list[Paragraph]:
+    words = i18n.catalogue(leaflet.language)
     lines = []
     if personal.pharmacy or personal.pharmacy_phone:
-        who = ", ".join(markup(part) for part in (personal.pharmacy, personal.pharmacy_phone) if part)
-        lines.append(look.paragraph(f"{PHARMACY_LABEL} {who}", look.footer, escaped=True))
+        who = ", ".join(rtl.isolated(part, look.right_to_left)
+                        for part in (personal.pharmacy, personal.pharmacy_phone) if part)
+        lines.append(look.paragraph(words.pharmacy.format(pharmacy=who), look.footer))
+    page_number = words.page_number.format(page=words.number(page), total=words.number(total))
     lines.append(look.paragraph(
-        f"<b>{PAGE_NUMBER.format(page=page, total=total)}</b>. {markup(leaflet.source_line)} "
-        f"{markup(' '.join(filter(None, (leaflet.date_label, leaflet.last_updated))))}.",
+        f"<b>{_content_markup(page_number, bold=True)}</b>. {_content_markup(leaflet.source_line)} "
+        f"{_content_markup(' '.join(filter(None, (leaflet.date_label, leaflet.last_updated))))}.",
         look.footer,
         escaped=True,
     ))
@@ -589,8 +697,8 @@ def _refuse_undrawable(personal: Personal) -> None:
     """Names would print as empty boxes otherwise. (Content is checked when validated.)"""
     for what, text in (("patient name", personal.patient_name), ("pharmacy", personal.pharmacy),
                        ("pharmacy phone", personal.pharmacy_phone), ("directions", personal.directions)):
-        problem = fonts.cannot_draw(text or "", personal=what in ("patient name", "directions"))
-        if problem:  # a patient's own values: only code points, never the characters
+        problem = fonts.cannot_draw(text or "")
+        if problem:
             raise LeafletError(f"{what}: {problem}")
 
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Callable, Any
 
 import textstat
 
@@ -81,10 +81,44 @@ class Finding:
 
 @dataclass(frozen=True)
 class Score:
-    grade: float  # Flesch-Kincaid grade level
-    ease: float  # Flesch reading ease: higher is easier
+    grade: float  # Flesch-Kincaid grade level (Spanish: Fernandez-Huerta reading ease)
+    ease: float  # Flesch reading ease: higher is easier (Spanish: Szigriszt-Pazos)
     words: int
     sentences: int
+
+
+@dataclass(frozen=True)
+class Readability:
+    """How one language's prose is scored and judged (textstat 0.7.8 formulas, offline)."""
+
+    textstat_language: str
+    #: The two figures shown, as "first / second"; the first is judged.
+    names: tuple[str, str]
+    first: Callable[[str], float]
+    second: Callable[[str], float]
+    #: True when a higher first figure is easier (a reading ease), False for a grade.
+    higher_is_easier: bool
+    #: Targets for the first figure (whole leaflet, one section); None: settings' grades.
+    targets: tuple[float, float] | None = None
+
+
+#: Spanish: Fernandez-Huerta (Flesch's reading ease recalibrated for Spanish): 70 or more
+#: overall is "bastante fácil" (fairly easy, the band of Flesch's scale that English
+#: grade-6 writing reaches), 60 or more per section ("normal"). Szigriszt-Pazos (the
+#: INFLESZ scale; 55 or more is "normal") is shown beside it.
+READABILITY = {
+    "en": Readability("en_US", ("Flesch-Kincaid grade", "Flesch reading ease"),
+                      lambda t: textstat.flesch_kincaid_grade(t), lambda t: textstat.flesch_reading_ease(t),
+                      higher_is_easier=False),
+    "es": Readability("es", ("Fernández-Huerta", "Szigriszt-Pazos"),
+                      lambda t: textstat.fernandez_huerta(t), lambda t: textstat.szigriszt_pazos(t),
+                      higher_is_easier=True, targets=(70, 60)),
+}
+
+
+def readability(language: str) -> Readability | None:
+    """How a language is scored; None where no formula with a documented target exists."""
+    return READABILITY.get(language.split("-")[0])
 
 
 @dataclass(frozen=True)
@@ -101,6 +135,7 @@ class LintReport:
     settings: LintSettings
     findings: tuple[Finding, ...]
     scores: tuple[AudienceScores, ...]
+    formulas: Readability | None = None
 
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == ERROR]
@@ -141,18 +176,23 @@ def lint_content(content: Content, loaded: Loaded, audiences: Iterable[str] | No
                 raise
             continue  # no use applies to this audience: there is no leaflet for it to lint
         parts = _prose(leaflet, where)
-        scores.append(_score_audience(audience, parts))
-        findings += _grade_findings(audience, scores[-1], settings, where)
+        formulas = readability(content.language)
+        if formulas is not None:
+            scores.append(_score_audience(audience, parts, formulas))
+            findings += _grade_findings(audience, scores[-1], settings, where, formulas)
         findings += _long_sentences(audience, parts, settings, where)
-        findings += _jargon(audience, leaflet, content, where)
+        if content.language.split("-")[0] == "en":  # the curated term list is English
+            findings += _jargon(audience, leaflet, content, where)
     findings += _stale_source(content, loaded, today)
+    findings += _stale_translation(content, loaded)
     findings += [Finding(loaded.path, loaded.line_of(key_path), ERROR, "grammar", message)
                  for key_path, message in grammar_problems(content, loaded)]
     findings += [Finding(loaded.path, loaded.line_of(key_path), ERROR, "text-disagrees-with-data", message)
                  for key_path, message in text_data_problems(content)]
     if strict:
         findings = [dataclasses.replace(f, severity=ERROR) for f in findings]
-    return LintReport(loaded.path, settings, tuple(_merge(findings)), tuple(scores))
+    return LintReport(loaded.path, settings, tuple(_merge(findings)), tuple(scores),
+                      readability(content.language) or READABILITY["en"])
 
 
 # --- Where each text comes from --------------------------------------------------------
@@ -280,15 +320,23 @@ def _prose(leaflet: Leaflet, where: _Locator) -> list[_Text]:
 # --- Readability -------------------------------------------------------------------
 
 
-def score(texts: Iterable[str]) -> Score:
-    """Flesch-Kincaid grade and Flesch reading ease of some prose, scored as one text."""
+def score(texts: Iterable[str], formulas: Readability | None = None) -> Score:
+    """The language's two readability figures of some prose, scored as one text.
+
+    English (the default): Flesch-Kincaid grade and Flesch reading ease.
+    """
+    formulas = formulas or READABILITY["en"]
     prose = " ".join(_as_sentence(text) for text in texts)
-    return Score(
-        grade=round(textstat.flesch_kincaid_grade(prose), 1),
-        ease=round(textstat.flesch_reading_ease(prose), 1),
-        words=textstat.lexicon_count(prose),
-        sentences=len(sentences(prose)),
-    )
+    textstat.set_lang(formulas.textstat_language)  # textstat's language is global: set, then restore
+    try:
+        return Score(
+            grade=round(formulas.first(prose), 1),
+            ease=round(formulas.second(prose), 1),
+            words=textstat.lexicon_count(prose),
+            sentences=len(sentences(prose)),
+        )
+    finally:
+        textstat.set_lang("en_US")  # textstat's default
 
 
 def _as_sentence(text: str) -> str:
@@ -296,19 +344,21 @@ def _as_sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!", ":")) else text + "."
 
 
-def _score_audience(audience: str, parts: list[_Text]) -> AudienceScores:
+def _score_audience(audience: str, parts: list[_Text], formulas: Readability | None = None) -> AudienceScores:
     sections: dict[str, list[str]] = {}
     for part in parts:
         sections.setdefault(part.section, []).append(part.text)
     return AudienceScores(
         audience=audience,
-        overall=score(part.text for part in parts),
-        sections=tuple((name, score(texts)) for name, texts in sections.items()),
+        overall=score((part.text for part in parts), formulas),
+        sections=tuple((name, score(texts, formulas)) for name, texts in sections.items()),
     )
 
 
 def _grade_findings(audience: str, scores: AudienceScores, settings: LintSettings,
-                    where: _Locator) -> list[Finding]:
+                    where: _Locator, formulas: Readability | None = None) -> list[Finding]:
+    if formulas is not None and formulas.higher_is_easier:
+        return _ease_findings(audience, scores, where, formulas)
     findings = []
     if scores.overall.grade > settings.max_grade:
         findings.append(Finding(
@@ -324,9 +374,31 @@ def _grade_findings(audience: str, scores: AudienceScores, settings: LintSetting
     return findings
 
 
+def _ease_findings(audience: str, scores: AudienceScores, where: _Locator,
+                   formulas: Readability) -> list[Finding]:
+    """A reading ease (higher is easier) below the language's documented targets."""
+    whole, section_target = formulas.targets
+    name = formulas.names[0]
+    findings = []
+    if scores.overall.grade < whole:
+        findings.append(Finding(
+            where.path, where.loaded.line_of(("language",)), ERROR, "reading-grade",
+            f"the leaflet's {name} reading ease is {scores.overall.grade:g}; the target is {whole:g} "
+            "or higher: use shorter sentences and shorter words", (audience,)))
+    for section_name, section in scores.sections:
+        if section.grade < section_target and section.words >= MIN_WORDS_TO_GRADE:
+            findings.append(Finding(
+                where.path, where.section_line(section_name), ERROR, "section-grade",
+                f"section {section_name!r} has {name} reading ease {section.grade:g}; the target for a "
+                f"section is {section_target:g} or higher", (audience,)))
+    return findings
+
+
 # --- Sentences ---------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9])")
+#: A sentence ends at . ! ? (Arabic ؟) before one that starts with a capital, a digit, a
+#: Spanish ¿ or ¡, or a letter of a script without capitals (Hebrew, Arabic).
+_SENTENCE_END = re.compile(r"(?<=[.!?\u061f])[\"')\]]*\s+(?=[\"'(\[¿¡]*[A-Z0-9\u00c0-\u00de\u0590-\u08ff])")
 
 
 def sentences(text: str) -> list[str]:
@@ -459,6 +531,25 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
     return months - 1 if later.day < earlier.day else months
 
 
+def _stale_translation(content: Content, loaded: Loaded) -> list[Finding]:
+    """A translation whose source file changed since it was translated (or is missing)."""
+    from .translation import source_version
+
+    if content.translation is None:
+        return []
+    source = Path(loaded.path).with_name(content.translation.source_file)
+    line = loaded.line_of(("translation", "source_version"))
+    if not source.is_file():
+        return [Finding(loaded.path, line, WARNING, "stale-translation",
+                        f"the translated file {content.translation.source_file} is not beside this one")]
+    now = source_version(source)
+    if now == content.translation.source_version:
+        return []
+    return [Finding(loaded.path, line, WARNING, "stale-translation",
+                    f"{source.name} changed since this translation (version {content.translation.source_version}, "
+                    f"now {now}): update the translation, then source_version")]
+
+
 def _stale_source(content: Content, loaded: Loaded, today: dt.date) -> list[Finding]:
     """Judged from the first day the main source's date can mean ("2013-11": 1 November 2013)."""
     source = content.source
@@ -505,23 +596,37 @@ def table(report: LintReport) -> list[str]:
                 names.append(name)
     width = max([len(name) for name in names] + [len("Overall")]) + 2
     column = 16
+    if not report.scores:
+        return ["Readability: no formula with a documented target for this language; "
+                "sentence length is checked"]
+    formulas = report.formulas or READABILITY["en"]
+    easy = formulas.higher_is_easier
+    whole_limit, section_limit = formulas.targets if easy else (settings.max_grade, settings.max_section_grade)
+    if formulas.higher_is_easier:
+        whole, per_section = formulas.targets
+        heading = (f"{formulas.names[0]} / {formulas.names[1]} (targets: {formulas.names[0]} >= {whole:g} "
+                   f"overall, >= {per_section:g} per section)")
+    else:
+        heading = (f"Flesch-Kincaid grade / Flesch reading ease (targets: grade <= {settings.max_grade:g} overall, "
+                   f"<= {settings.max_section_grade:g} per section)")
     lines = [
-        f"Flesch-Kincaid grade / Flesch reading ease (targets: grade <= {settings.max_grade:g} overall, "
-        f"<= {settings.max_section_grade:g} per section)",
+        heading,
         "section".ljust(width) + "".join(a.audience.rjust(column) for a in report.scores),
     ]
     for name in names:
         cells = []
         for audience in report.scores:
             found = dict(audience.sections).get(name)
-            cells.append(_cell(found, settings.max_section_grade) if found else "-  ")
+            cells.append(_cell(found, section_limit, higher_is_easier=easy) if found else "-  ")
         lines.append(name.ljust(width) + "".join(cell.rjust(column) for cell in cells))
     lines.append("Overall".ljust(width)
-                 + "".join(_cell(a.overall, settings.max_grade, whole=True).rjust(column) for a in report.scores))
+                 + "".join(_cell(a.overall, whole_limit, whole=True, higher_is_easier=easy).rjust(column)
+                           for a in report.scores))
     lines.append("Words".ljust(width) + "".join(f"{a.overall.words}  ".rjust(column) for a in report.scores))
     return lines
 
 
-def _cell(found: Score, limit: float, whole: bool = False) -> str:
-    mark = "!" if found.grade > limit and (whole or found.words >= MIN_WORDS_TO_GRADE) else " "
+def _cell(found: Score, limit: float, whole: bool = False, higher_is_easier: bool = False) -> str:
+    missed = found.grade < limit if higher_is_easier else found.grade > limit
+    mark = "!" if missed and (whole or found.words >= MIN_WORDS_TO_GRADE) else " "
     return f"{found.grade:4.1f} / {found.ease:5.1f}{mark}"

@@ -26,6 +26,7 @@ from . import fonts
 from .build import Request, tailored
 from .errors import LeafletError
 from .layout import PAGE_SIZES, Personal
+from .translation import content_for, refuse_unreviewed
 from .load import open_input
 from .styles import load_style
 from .tailor import AUDIENCES, make_reader
@@ -33,7 +34,7 @@ from .validate import load_content
 
 REQUIRED = ("content", "audience")
 OPTIONAL = ("patient_age", "patient_weight", "patient_name", "pharmacy", "pharmacy_phone", "style",
-            "page_size", "output", "uses", "directions", "pdfa")
+            "page_size", "output", "uses", "directions", "pdfa", "language")
 COLUMNS = REQUIRED + OPTIONAL
 MAX_TEXT = 200  # characters in a name, pharmacy or phone; longer is a data error, not a name
 MAX_DIRECTIONS = 1000  # characters in a prescription's directions
@@ -262,7 +263,7 @@ def _text(values: dict[str, str], column: str, problems: list[str]) -> str | Non
     if any(unicodedata.category(ch).startswith("C") or ch in "\n\r\u2028\u2029" for ch in text):
         problems.append(f"{column}: contains a line break or control character")
         return None
-    problem = fonts.cannot_draw(text, personal=column in PERSONAL)
+    problem = fonts.cannot_draw(text)
     if problem:
         problems.append(f"{column}: {problem}")
         return None
@@ -285,7 +286,7 @@ def _directions(values: dict[str, str], problems: list[str]) -> str | None:
     if any(unicodedata.category(ch).startswith("C") for ch in text):
         problems.append("directions: contains a control character")
         return None
-    problem = fonts.cannot_draw(text, personal=True)
+    problem = fonts.cannot_draw(text)
     if problem:
         problems.append(f"directions: {problem}")
         return None
@@ -338,10 +339,11 @@ def output_name(row: int, values: dict[str, str], problems: list[str]) -> str | 
 
 
 def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
-              pdfa: bool = False) -> Request | None:
+              pdfa: bool = False, strict: bool = False) -> Request | None:
     """The row's Request when every field is good; otherwise problems says what is wrong.
 
-    `pdfa` is the batch's --pdfa, for a row whose pdfa column is empty.
+    `pdfa` is the batch's --pdfa, for a row whose pdfa column is empty; with strict, a
+    translation not yet reviewed by a qualified person is a problem.
     """
     content_text = (values.get("content") or "").strip()
     audience = (values.get("audience") or "").strip().lower()
@@ -365,14 +367,20 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
         problems.append("content: empty; name a content file")
     else:
         content_path = Path(content_text) if Path(content_text).is_absolute() else base / content_text
+        language = (values.get("language") or "").strip()
         try:
+            content_path = content_for(content_path, language or None)
             content = loaded_content(content_path)[0]
+            if strict:
+                refuse_unreviewed(content, content_path)
         except LeafletError as exc:
             message = exc.message
             if not Path(content_text).is_absolute() and not content_path.exists():
                 message = (f"{content_text}: file not found (a relative path is read from the manifest's folder: "
                            f"looked for {os.path.abspath(content_path)})")
-            problems.append(f"content: {message}")
+            problems.append(f"language {language!r}: {exc.message}" if language and content is None
+                            and "no content in language" in exc.message else f"content: {message}")
+            content = None
     if not audience:
         problems.append(f"audience: empty (choose from: {', '.join(AUDIENCES)})")
     elif audience not in AUDIENCES:

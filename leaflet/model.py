@@ -18,11 +18,11 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema, model_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from .schema1 import MAX_ITEMS, MAX_TEXT_CHARS, Identifier, LintSettings, NonEmpty, Strict  # noqa: F401 (limits re-exported)
+from .schema1 import MAX_ITEMS, MAX_TEXT_CHARS, Identifier, IsoDate, LintSettings, NonEmpty, Strict  # noqa: F401 (limits re-exported)
 
 SCHEMA_VERSION = 2
 
@@ -38,7 +38,7 @@ _VOICES = {
 }
 
 
-def speak(text: str, to_parent: bool) -> str:
+def speak(text: str, to_parent: bool, voice: dict[str, str] | None = None) -> str:
     """Text in one reader's voice.
 
     `{you}` `{your}` `{You}` `{Your}` become "your child", "your child's"... for a parent
@@ -46,7 +46,7 @@ def speak(text: str, to_parent: bool) -> str:
     caregiver and B for everyone else ("If {you} {has|have} a rash"); `{{` and `}}` are
     literal braces.
     """
-    voice = _VOICES[to_parent]
+    voice = voice or _VOICES[to_parent]  # another language's voice: leaflet.i18n
 
     def fill(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -221,7 +221,7 @@ class Source(Strict):
     #: Who reviewed the page, as the page names them; without one the leaflet says none is named.
     reviewer: NonEmpty | None = None
     #: As precise as the page gives it: YYYY, YYYY-MM or YYYY-MM-DD; printed as given. A page
-    #: with no date has none here, and the leaflet says so (`NO_DATE`).
+    #: with no date has none here, and the leaflet says so (catalogue: sources.no_date).
     date: PartialDate | None = None
     #: What the date is on the page.
     date_label: NonEmpty = "Last updated"
@@ -297,9 +297,11 @@ class Device(Strict):
 
 
 class DeviceColumns(Strict):
-    name: VoicedText = "Device"
-    doses: VoicedText = "Doses"
-    ages: VoicedText = "For"
+    """Table headings; a heading left out is the language's own (catalogue: device_columns)."""
+
+    name: VoicedText | None = None
+    doses: VoicedText | None = None
+    ages: VoicedText | None = None
 
 
 class Devices(Strict):
@@ -323,11 +325,38 @@ class SideEffects(Strict):
     emergency: list[Line] = []
 
 
+class Review(Strict):
+    """Whether a qualified person (a pharmacist fluent in both languages) checked it."""
+
+    status: Literal["not-reviewed", "reviewed"]
+    reviewer: NonEmpty | None = None
+    date: IsoDate | None = None
+
+    @model_validator(mode="after")
+    def _reviewed_by_someone(self) -> Review:
+        if self.status == "reviewed" and (self.reviewer is None or self.date is None):
+            raise ValueError("a reviewed translation names its reviewer and the date of the review")
+        return self
+
+
+class Translation(Strict):
+    """Where a translated content file comes from, and who made and checked it."""
+
+    #: The content file it translates (a file name beside this one) and which version:
+    #: the first 12 hex digits of that file's sha256 when it was translated.
+    source_file: NonEmpty
+    source_version: Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
+    translator: NonEmpty
+    review: Review
+
+
 class Content(Strict):
     """One medicine's leaflet content, for every audience. Sections print in this order."""
 
     schema_version: Literal[2] = Field(alias="schema")
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    #: Present in a translation (dupixent.es.yaml): its source, translator and review.
+    translation: Translation | None = None
     medicine: Medicine
     sources: list[Source] = Field(min_length=1)
     #: Term -> plain explanation. The text explains each term the first time it is used.

@@ -8,11 +8,14 @@ turns into pages and `leaflet check` compares with a printed PDF.
 from __future__ import annotations
 
 import math
+from functools import cache
 from dataclasses import dataclass, field
 from typing import Union
 
+from . import i18n
 from .errors import LeafletError
-from .model import Applies, Content, Line, Source, print_date, speak
+from .model import Applies, Content, Line, Source, speak
+from .translation import not_reviewed
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,17 @@ AUDIENCES: dict[str, Audience] = {
         Audience("adult", "For adults aged 18 and over", 18, math.inf, False),
     )
 }
+
+def reader_voice(catalogue: i18n.Catalogue, speaks_to_parent: bool) -> dict[str, str]:
+    """What {you} {You} {your} {Your} become for this reader, in the content's language."""
+    return _voices(catalogue.language, speaks_to_parent)
+
+
+@cache
+def _voices(language: str, speaks_to_parent: bool) -> dict[str, str]:
+    catalogue = i18n.catalogue(language)
+    return (catalogue.voice.caregiver if speaks_to_parent else catalogue.voice.others).model_dump()
+
 
 @dataclass(frozen=True)
 class Reader:
@@ -132,6 +146,8 @@ class Leaflet:
     date_label: str = "Last updated"
     #: The source's publisher, when the content names one (the PDF's Author falls back to it).
     publisher: str | None = None
+    #: A line printed under the audience label, e.g. that a translation is not yet reviewed.
+    notice: str | None = None
 
 
 #: The section name the disclaimer is printed (and scored) under: it has no heading.
@@ -170,6 +186,8 @@ def printed(leaflet: Leaflet) -> list[Printed]:
     box = leaflet.key_points_heading
     add(box or WARNINGS, leaflet.title, False, level=1)
     add(box or WARNINGS, leaflet.for_line, False)
+    if leaflet.notice:
+        add(box or WARNINGS, leaflet.notice, False)
     for warning in leaflet.warnings:
         add(WARNINGS, warning.title, False)
         add(WARNINGS, warning.text, True)
@@ -245,18 +263,11 @@ def applies_to(rule: Applies, reader: Reader, use_ids: frozenset[str] | None = N
     return True
 
 
-#: Headings of the three side-effect tiers, in the reader's voice (`leaflet.model.speak`).
-SIDE_EFFECT_TIERS = {
-    "common": "Common side effects",
-    "call_doctor": "Call {your} doctor if {you} {has|have}:",
-    "emergency": "Get emergency help right away if {you} {has|have}:",
-}
-FORM_COLUMNS = ("Form", "Strength")
-FORMS_HEADING = "Forms and strengths"
-SOURCES_HEADING = "Sources"
-NO_REVIEWER = "No reviewer is named on the source page."
-NO_DATE = "No date is given on the source page"
-NO_REVIEWER_OR_DATE = "No reviewer or date is given on the source page."
+# The headings of the side-effect tiers, "Forms and strengths", "Sources", the notes
+# below and the honest "No date is given on the source page" are interface text: they
+# come from the content language's catalogue (leaflet/catalogues/, keys side_effects,
+# forms, sources, notes), said in the reader's voice (`leaflet.model.speak`).
+_SIDE_EFFECT_TIERS = ("common", "call_doctor", "emergency")
 
 #: The plain sections of schema 2, in print order, and where the special ones go.
 _ORDER = ("about", "uses", "important", "before", "how_to_use", "devices", "giving", "missed_dose",
@@ -272,10 +283,12 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         raise LeafletError(_nothing_applies(content, reader))
     use_ids = frozenset(use.id for use in uses)
     to_parent = reader.audience.speaks_to_parent
+    words = i18n.catalogue(content.language)
+    speech = reader_voice(words, to_parent)
     facts: list[Fact] = []
 
     def voice(text: str) -> str:
-        return speak(text, to_parent)
+        return speak(text, to_parent, speech)
 
     def say(text: str, name: str, origin: tuple, safety: bool = False) -> str:
         spoken = voice(text)
@@ -310,25 +323,26 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
     for name in _ORDER:
         part = getattr(content, name)
         if name == "about":  # what it is, and the forms it comes in
-            forms = [table] if (table := _forms(content, fits, say)) else []
+            forms = [table] if (table := _forms(content, fits, say, words)) else []
             if part:
                 add(part.heading, [*pick(part.lines, name, (name, "lines")), *forms])
             else:
-                add(FORMS_HEADING, forms)
+                add(words.forms.heading, forms)
         elif part is None:
             continue
         elif name == "uses":
-            add(part.heading, _uses(content, reader, uses, use_ids, pick, say))
+            add(part.heading, _uses(content, reader, uses, use_ids, pick, say, words))
         elif name == "how_to_use":
             blocks = list(pick(part.lines, name, (name, "lines")))
             if part.doses:
-                blocks += _doses(part.doses, reader, use_ids, fits, pick, say)
+                blocks += _doses(part.doses, reader, use_ids, fits, pick, say, words)
             add(part.heading, blocks)
         elif name == "devices":
-            add(part.heading, _devices(part, fits, pick, say, voice))
+            add(part.heading, _devices(part, fits, pick, say, voice, words))
         elif name == "side_effects":
             blocks = list(pick(part.intro, "side_effects.intro", ("side_effects", "intro")))
-            for tier, heading in SIDE_EFFECT_TIERS.items():
+            for tier in _SIDE_EFFECT_TIERS:
+                heading = getattr(words.side_effects, tier)
                 lines = pick(getattr(part, tier), f"side_effects.{tier}", ("side_effects", tier), bullet=True)
                 if not lines:
                     continue
@@ -341,21 +355,22 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
             add(part.heading, pick(part.lines, name, (name, "lines")))
     cited = _cited(content, facts)
     if len(cited) > 1:
-        add(SOURCES_HEADING, [Para(_describe_source(s, full=True), prose=False) for s in cited])
+        add(words.sources.heading, [Para(_describe_source(s, full=True, words=words), prose=False) for s in cited])
 
     disclaimer = say(content.disclaimer, "disclaimer", ("disclaimer",), safety=True)
     source = content.source
     if len(cited) > 1:  # the Sources section gives each in full; the footer stays short
-        source_line = _sentence(f"Main source: {source.title}" + (f" ({source.publisher})" if source.publisher else
-                                                                    "")) + f" Others are listed under {SOURCES_HEADING}."
+        source_line = (_sentence(words.sources.main.format(
+            title=source.title + (f" ({source.publisher})" if source.publisher else "")))
+            + " " + words.sources.others.format(heading=words.sources.heading))
     else:
-        source_line = _describe_source(source)
+        source_line = _describe_source(source, words=words)
     return Leaflet(
         title=content.title,
         brand=content.name,
         generic=content.medicine.generic,
         audience=reader.audience,
-        for_line=reader.audience.label,
+        for_line=getattr(words.audiences, reader.audience.name, reader.audience.label),
         key_points_heading=voice(content.key_points.heading) if key_points else "",  # no empty box
         key_points=key_points,
         sections=tuple(sections),
@@ -363,13 +378,15 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         source_line=source_line,
         source_author=source.publisher or (f"{source.title} (reviewed by {source.reviewer})" if source.reviewer
                                            else source.title),
-        last_updated=print_date(source.date) if source.date else "",
+        last_updated=words.partial_date(source.date) if source.date else "",
         language=content.language,
         use_ids=tuple(use.id for use in uses),
         facts=tuple(facts),
         warnings=warnings,
-        date_label=source.date_label if source.date else NO_DATE,
+        date_label=(words.last_updated if source.date_label == "Last updated" else source.date_label)
+        if source.date else words.sources.no_date,
         publisher=source.publisher,
+        notice=words.not_reviewed if not_reviewed(content) else None,
     )
 
 
@@ -385,31 +402,36 @@ def _cited(content: Content, facts: list[Fact]) -> list[Source]:
     return [s for index, s in enumerate(content.sources) if index == 0 or s.id in named]
 
 
-def _describe_source(source: Source, full: bool = False) -> str:
+def _describe_source(source: Source, full: bool = False, words: i18n.Catalogue | None = None) -> str:
     """"Source: Title (Publisher), address. Reviewed by X."; with full, the date too."""
-    text = _sentence(("" if full else "Source: ") + source.title
-                     + (f" ({source.publisher})" if source.publisher else "")
-                     + (f", {source.url}" if source.url else ""))
+    words = words or i18n.catalogue(i18n.SOURCE_LANGUAGE)
+    named = (source.title + (f" ({source.publisher})" if source.publisher else "")
+             + (f", {source.url}" if source.url else ""))
+    text = _sentence(named if full else words.source.format(title=named))
     if full and not source.reviewer and not source.date:
-        return text + f" {NO_REVIEWER_OR_DATE}"
-    text += f" Reviewed by {source.reviewer}." if source.reviewer else f" {NO_REVIEWER}"
+        return text + f" {words.sources.no_reviewer_or_date}"
+    text += (" " + words.reviewed_by.format(reviewer=source.reviewer) if source.reviewer
+             else f" {words.sources.no_reviewer}")
     if full:
-        text += f" {_dated(source)}."
+        text += f" {_dated(source, words)}."
     return text
 
 
-def _dated(source: Source) -> str:
+def _dated(source: Source, words: i18n.Catalogue) -> str:
     """"Last updated 1 February 2024", or the honest "No date is given on the source page"."""
-    return f"{source.date_label} {print_date(source.date)}" if source.date else NO_DATE
+    label = words.last_updated if source.date_label == "Last updated" else source.date_label
+    return f"{label} {words.partial_date(source.date)}" if source.date else words.sources.no_date
 
 
-def _uses(content: Content, reader: Reader, uses: list, use_ids: frozenset[str], pick, say) -> list[Block]:
+def _uses(content: Content, reader: Reader, uses: list, use_ids: frozenset[str], pick, say,
+          words: i18n.Catalogue) -> list[Block]:
     blocks: list[Block] = list(pick(content.uses.intro, "uses.intro", ("uses", "intro")))
     if reader.uses is not None and len(uses) < len(content.uses.items):
-        blocks.append(Para(say(PRESCRIBED_NOTE, "narrowed-to-prescription", ())))
+        blocks.append(Para(say(words.notes.prescribed, "narrowed-to-prescription", ())))
     elif _narrowed_away(content, reader, use_ids):
-        measures = " and ".join(m for m, v in (("age", reader.age), ("weight", reader.weight)) if v is not None)
-        blocks.append(Para(say(NARROWED_NOTE.replace("{measures}", measures), "narrowed-to-patient", ())))
+        note = (words.narrowed.both if reader.age is not None and reader.weight is not None
+                else words.narrowed.age if reader.age is not None else words.narrowed.weight)
+        blocks.append(Para(say(note, "narrowed-to-patient", ())))
     for index, use in enumerate(content.uses.items):
         if use.id not in use_ids:
             continue
@@ -423,7 +445,7 @@ def _uses(content: Content, reader: Reader, uses: list, use_ids: frozenset[str],
     return blocks
 
 
-def _forms(content: Content, fits, say) -> Table | None:
+def _forms(content: Content, fits, say, words: i18n.Catalogue) -> Table | None:
     rows = tuple(
         (say(form.form, f"form:{form.id or index}", ("medicine", "forms", index, "form")),
          say(form.strength, f"form:{form.id or index}.strength", ("medicine", "forms", index, "strength"))
@@ -431,10 +453,10 @@ def _forms(content: Content, fits, say) -> Table | None:
         for index, form in enumerate(content.medicine.forms)
         if fits(form.applies)
     )
-    return Table(FORM_COLUMNS, rows) if rows else None
+    return Table((words.forms.form, words.forms.strength), rows) if rows else None
 
 
-def _doses(doses, reader: Reader, use_ids: frozenset[str], fits, pick, say) -> list[Block]:
+def _doses(doses, reader: Reader, use_ids: frozenset[str], fits, pick, say, words: i18n.Catalogue) -> list[Block]:
     """The dose bands that fit the reader, as the source states them: never computed."""
     everyone = Reader(reader.audience, uses=reader.uses)
     fitting = [(index, row) for index, row in enumerate(doses.rows) if fits(row.applies)]
@@ -449,14 +471,14 @@ def _doses(doses, reader: Reader, use_ids: frozenset[str], fits, pick, say) -> l
                              speak(columns.dose, reader.audience.speaks_to_parent)), rows))
         audience_rows = [row for row in doses.rows if applies_to(row.applies, everyone, use_ids)]
         if len(fitting) < len(audience_rows):
-            blocks.append(Para(say(DOSE_NARROWED_NOTE, "dose-narrowed-to-patient", ())))
+            blocks.append(Para(say(words.notes.dose_narrowed, "dose-narrowed-to-patient", ())))
     elif reader.age is not None or reader.weight is not None:
-        blocks.append(Para(say(NO_DOSE_NOTE, "no-dose-for-patient", ())))
+        blocks.append(Para(say(words.notes.no_dose, "no-dose-for-patient", ())))
     blocks += pick(doses.notes, "how_to_use.doses.notes", ("how_to_use", "doses", "notes"))
     return blocks
 
 
-def _devices(devices, fits, pick, say, voice) -> list[Block]:
+def _devices(devices, fits, pick, say, voice, words: i18n.Catalogue) -> list[Block]:
     blocks: list[Block] = list(pick(devices.intro, "devices.intro", ("devices", "intro")))
     rows = tuple(
         tuple(say(getattr(d, part), f"device:{d.id}" + ("" if part == "name" else f".{part}"),
@@ -466,21 +488,18 @@ def _devices(devices, fits, pick, say, voice) -> list[Block]:
         if fits(d.applies)
     )
     if rows:
-        cols = devices.columns
-        blocks.append(Table((voice(cols.name), voice(cols.doses), voice(cols.ages)), rows))
+        cols, default = devices.columns, words.device_columns
+        blocks.append(Table((voice(cols.name or default.name), voice(cols.doses or default.doses),
+                             voice(cols.ages or default.ages)), rows))
     blocks.extend(pick(devices.notes, "devices.notes", ("devices", "notes")))
     return blocks
 
 
-#: Said when a patient's age or weight left out uses that the audience as a whole has,
-#: so a reader is not puzzled that fewer uses are named than the text counts.
-NARROWED_NOTE = "This leaflet names only the uses that fit {your} {measures}."
-#: Said when --use left out uses: the leaflet is about what the prescription is for.
-PRESCRIBED_NOTE = "This leaflet names only what {your} medicine was prescribed for."
-#: Said when a patient's age or weight left out dose bands.
-DOSE_NARROWED_NOTE = "The table shows only the dose for {your} age and weight."
-#: Said when no dose band fits the patient: the tool never works a dose out itself.
-NO_DOSE_NOTE = "The source gives no dose for {your} age and weight. Ask {your} doctor or pharmacist."
+# When a patient's age or weight left out uses that the audience as a whole has, a note
+# (catalogue: narrowed) says so, so a reader is not puzzled that fewer uses are named.
+# Notes (catalogue: notes): prescribed, when --use left out uses (the leaflet is about what
+# the prescription is for); dose_narrowed, when a patient's age or weight left out dose
+# bands; no_dose, when no dose band fits the patient (the tool never works a dose out).
 
 
 def _check_prescribed(content: Content, reader: Reader) -> None:

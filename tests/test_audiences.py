@@ -100,15 +100,18 @@ def test_every_fact_knows_where_in_the_content_file_it_comes_from(audience):
     from conftest import DUPIXENT
     from leaflet.build import Request, tailored
     from leaflet.load import load_yaml
+    from leaflet.i18n import catalogue
     from leaflet.model import speak
+    from leaflet.tailor import reader_voice
     from leaflet.validate import load_content
 
     data = load_yaml(DUPIXENT).data
     leaflet = tailored(load_content(DUPIXENT), Request(DUPIXENT, audience))
+    voice = reader_voice(catalogue(leaflet.language), leaflet.audience.speaks_to_parent)
     for fact in leaflet.facts:
         node = data
         for part in fact.origin:
             node = node[part]
         raw = node["text"] if isinstance(node, dict) else node
-        spoken = speak(raw, leaflet.audience.speaks_to_parent)
+        spoken = speak(raw, leaflet.audience.speaks_to_parent, voice)
         assert " ".join(spoken.split()) == " ".join(fact.text.split()), fact.name

@@ -76,7 +76,7 @@ def test_good_rows_are_built_and_every_bad_row_is_reported(cli_runner, tmp_path)
         dict(content=content, audience="adult", patient_age="200"),  # row 6
         dict(content=str(tmp_path / "missing.yaml"), audience="adult"),  # row 7
         dict(content=content, audience="adult", output="../escape.pdf"),  # row 8
-        dict(content=content, audience="adult", patient_name="王芳"),  # row 9
+        dict(content=content, audience="adult", patient_name="བཀྲ་ཤིས"),  # row 9: Tibetan, which no font here draws
         dict(content=content, audience="adult", output="Twice.pdf"),  # row 10
         dict(content=content, audience="adult", output="twice.pdf"),  # row 11: same file on a case-blind disk
     ]
@@ -99,7 +99,8 @@ def test_good_rows_are_built_and_every_bad_row_is_reported(cli_runner, tmp_path)
     assert "patient_age: not a possible age" in errors[6]
     assert "missing.yaml: file not found" in errors[7]
     assert "outside the output folder" in errors[8]
-    assert "patient_name: the embedded font cannot draw U+738B, U+82B3" in errors[9]
+    assert "patient_name: no available font can draw the character(s) U+0F56, U+0F40" in errors[9]
+    assert "བ" not in result.output  # the code points are named, the name is not echoed
     assert "the same file as row 11" in errors[10] and "the same file as row 10" in errors[11]
     assert not (tmp_path / "escape.pdf").exists()
     assert summary_line(result.output).startswith("leaflet batch: 10 rows: 3 built, 0 up to date, 7 failed")
@@ -111,7 +112,7 @@ def test_good_rows_are_built_and_every_bad_row_is_reported(cli_runner, tmp_path)
     zoe_row = by_row[2]
     assert zoe_row["output"] == str(out / "zoe.pdf") and zoe_row["pages"] == len(PdfReader(out / "zoe.pdf").pages)
     assert zoe_row["sha256"] == hashlib.sha256((out / "zoe.pdf").read_bytes()).hexdigest()
-    assert by_row[9]["status"] == "failed" and "U+738B" in by_row[9]["error"]
+    assert by_row[9]["status"] == "failed" and "U+0F56" in by_row[9]["error"]
     assert report["summary"]["failed"] == 7 and report["summary"]["exit_code"] == 1
     assert leftovers(tmp_path) == []
 

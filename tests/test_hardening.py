@@ -394,7 +394,7 @@ def test_content_at_the_limits_still_builds(tmp_path):
 
 def test_messages_name_row_column_and_code_points_never_a_personal_value(cli_runner, tmp_path):
     manifest = write_manifest(tmp_path / "night.csv", [
-        dict(content=str(SHORT), audience="adult", patient_name="王芳", output="a.pdf"),
+        dict(content=str(SHORT), audience="adult", patient_name="\U00013000\U00013001", output="a.pdf"),
         dict(content=str(SHORT), audience="adult", output="../Jane Secretname.pdf"),
         dict(content=str(SHORT), audience="adult", patient_age="Jane Secretname"),
         dict(content=str(SHORT), audience="adult", patient_age="7.25"),
@@ -411,9 +411,9 @@ def test_messages_name_row_column_and_code_points_never_a_personal_value(cli_run
     assert len(errors) == 7
     report = (tmp_path / "r.json").read_text(encoding="utf-8")
     messages = "\n".join(errors) + "".join(entry["error"] for entry in json.loads(report)["rows"])
-    for secret in ("王", "芳", "Jane", "Secretname", "secretname", "7.25"):
+    for secret in ("\U00013000", "\U00013001", "Jane", "Secretname", "secretname", "7.25"):
         assert secret not in messages
-    assert "row 2: patient_name: the embedded font cannot draw U+738B, U+82B3" in result.output
+    assert "row 2: patient_name: no available font can draw the character(s) U+13000, U+13001" in result.output
     assert "row 3: output: points outside the output folder" in result.output
     assert "row 4: patient_age: not a number" in result.output
     assert "row 5: patient_age: outside the adult audience" in result.output
@@ -546,7 +546,7 @@ def test_yaml_problems_in_plain_words_at_the_right_line_in_line_order(cli_runner
 def test_a_reader_that_crashes_is_one_line_not_a_dead_run(cli_runner, tmp_path, monkeypatch):
     from leaflet import check
 
-    monkeypatch.setattr(check, "_read_text", lambda pdf, title: os.kill(os.getpid(), signal.SIGSEGV))
+    monkeypatch.setattr(check, "_read_text", lambda *args: os.kill(os.getpid(), signal.SIGSEGV))
     pdf = tmp_path / "x.pdf"
     pdf.write_bytes(hostile_pdfs.parent_cycle())
     result = invoke(cli_runner, "check", pdf, "-c", DUPIXENT, "-a", "adult")
@@ -554,9 +554,9 @@ def test_a_reader_that_crashes_is_one_line_not_a_dead_run(cli_runner, tmp_path, 
 
 
 def test_build_names_code_points_not_the_patient_s_name_or_directions(cli_runner, tmp_path):
-    for option, value in (("--patient-name", "王芳"), ("--directions", "Take 王 daily")):
+    for option, value in (("--patient-name", "\U00013000"), ("--directions", "Take \U00013000 daily")):
         result = invoke(cli_runner, "build", SHORT, "-a", "adult", option, value, "-o", tmp_path / "x.pdf")
-        assert result.exit_code == 2 and "U+738B" in result.output and "王" not in result.output
+        assert result.exit_code == 2 and "U+13000" in result.output and "\U00013000" not in result.output
 
 
 def test_no_process_to_read_with_is_one_line(cli_runner, tmp_path, monkeypatch):

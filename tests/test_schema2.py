@@ -504,3 +504,24 @@ def test_ages_and_weights_are_read_from_text(text, bounds):
     from leaflet.agreement import stated
 
     assert {kind: values for kind, values in stated(text).items() if values} == bounds
+
+
+@pytest.mark.parametrize("audience, style", [("caregiver", "standard"), ("adolescent", "ink-saver"),
+                                             ("adult", "large-print")])
+def test_schema2_leaflets_are_tagged_in_reading_order_and_pass_pdfua(audience, style, tmp_path):
+    """The new blocks (boxed warnings, forms and dose tables, side-effect lists, the emergency
+    box, sources) are tagged like the rest. (outloud's heuristics still ask for review of two
+    stacked two-column tables and of printed addresses that are not links.)"""
+    import pdfua
+    from test_tagging import elements_with_text, squash
+
+    from leaflet.tailor import printed
+
+    request = Request(TESTAMOL, audience, style=style)
+    rendered = render_request(request)
+    path = tmp_path / "leaflet.pdf"
+    path.write_bytes(rendered.pdf)
+    assert [(f.rule_id, f.message) for f in pdfua.validate(str(path)).findings] == []
+    tagged = [text for role, text in elements_with_text(rendered.pdf) if role != "Lbl"]
+    expected = [squash(item.text) for item in printed(tailored(load_content(TESTAMOL), request))]
+    assert [squash(text) for text in tagged[:len(expected)]] == expected
