@@ -10,7 +10,7 @@ in several scripts, a pharmacy and phone), so start-up, checking, rendering, has
 atomic writes are all counted. Then:
 
 - leaflets per second: rows / wall time of the whole command;
-- resume: the same command again (every row skipped, as after an interrupted night);
+- resume: the same command again (every row up to date, as after an interrupted night);
 - merge: --merge of the leaflets just built (printer file, blank pages, bookmarks);
 - peak RSS: sampled from /proc every 20 ms: the largest single process (parent or a
   worker) and the largest sum over the process tree, in MiB.
@@ -122,7 +122,7 @@ def main() -> None:
                   f"peak RSS {one:5.1f} MiB per process, {tree:6.1f} MiB all processes")
         jobs = max(args.jobs)
         wall, _, _, _ = timed(command)
-        print(f"  resume, --jobs {jobs} (every row skipped): {args.rows / wall:6.0f} rows/s ({wall:4.1f} s)")
+        print(f"  resume, --jobs {jobs} (every row up to date): {args.rows / wall:6.0f} rows/s ({wall:4.1f} s)")
         merge_command = [*command, "--merge", str(folder / "print.pdf")]
         wall, one, _, _ = timed(merge_command)
         size = (folder / "print.pdf").stat().st_size / 2**20

@@ -41,17 +41,20 @@ from pypdf import PdfReader
 
 from . import __version__, fonts
 from .build import Request, render_request, tailored
-from .check import check_pdf
+from .check import Budget, check_pdf
 from .errors import LeafletError
-from .manifest import check_row, forget_loaded, loaded_content, loaded_style, output_name, read_rows
+from .manifest import (check_row, extra_columns, extra_values, forget_loaded, loaded_content, loaded_style,
+                       output_name, read_rows)
 from .merge import MERGE_CREATOR, merge
-from .write import AtomicFile, remove_temporaries, target_of_temporary, write_atomic
+from .write import AtomicFile, lock, remove_if_abandoned, remove_temporaries, target_of_temporary, write_atomic
 
 STATE_DIR = ".leaflet-state"
 CHUNK = 8  # rows per task sent to a worker: big enough to hide the hand-over, small enough to stop fast
-REPORT_FIELDS = ("row", "status", "output", "pages", "sha256", "input_hash", "error")
+#: The report's columns: the manifest's own extra columns (an Rx number...) come after "row".
+REPORT_FIELDS = ("row", "status", "error", "output", "pages", "sha256", "input_hash")
 
-BUILT, SKIPPED, FAILED, INTERRUPTED = "built", "skipped", "failed", "interrupted"
+BUILT, SKIPPED, FAILED, INTERRUPTED = "built", "up to date", "failed", "interrupted"
+_COUNTER = {BUILT: "built", SKIPPED: "skipped", FAILED: "failed", INTERRUPTED: "interrupted"}
 
 
 # --- Options and results -------------------------------------------------------------
@@ -101,6 +104,12 @@ class Options:
     report: Path | None = None
     #: Read each new PDF back and fail the row on a missing or misplaced line (`leaflet check`).
     verify: bool = False
+    #: The time and memory `--verify` may spend reading one PDF back (as `leaflet check`).
+    verify_budget: Budget = Budget()
+    #: With --merge: only the rows built by this run (not those already up to date).
+    merge_built_only: bool = False
+    #: Seconds to wait for another run holding the output folder before giving up.
+    wait: float = 0
     #: PDF/A-2a for rows whose pdfa column is empty.
     pdfa: bool = False
     #: Fail rows whose content is a translation not yet reviewed by a qualified person.
@@ -114,6 +123,7 @@ class Job:
     row: int
     request: Request
     output: str  # a safe file name inside the output folder
+    extra: tuple[str, ...] = ()  # the manifest's columns that leaflet does not use, for the report
 
     @property
     def bookmark(self) -> str:
@@ -129,6 +139,7 @@ class Result:
     sha256: str = ""
     input_hash: str = ""
     error: str = ""
+    extra: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,19 +153,21 @@ class Summary:
     stopped_by: int | None = None  # the signal that stopped the run early
     merged: tuple[Path, int, int] | None = None  # (file, leaflets, pages)
     merge_error: str = ""
+    report_error: str = ""
 
     def add(self, result: Result) -> None:
         self.rows += 1
-        setattr(self, result.status, getattr(self, result.status) + 1)
+        counter = _COUNTER[result.status]
+        setattr(self, counter, getattr(self, counter) + 1)
 
     @property
     def exit_code(self) -> int:
         if self.stopped_by is not None:
             return 128 + self.stopped_by
-        return 1 if self.failed or self.merge_error else 0
+        return 1 if self.failed or self.merge_error or self.report_error else 0
 
     def line(self) -> str:
-        parts = [f"{self.built} built", f"{self.skipped} skipped (up to date)", f"{self.failed} failed"]
+        parts = [f"{self.built} built", f"{self.skipped} up to date", f"{self.failed} failed"]
         if self.interrupted:
             parts.append(f"{self.interrupted} not built (interrupted)")
         rate = f", {self.built / self.seconds:.1f} leaflets/s" if self.built and self.seconds >= 1 else ""
@@ -225,7 +238,7 @@ def _read_state(path: Path) -> dict | None:
         return {"damaged": True}  # (say, by a power cut) still ours, so the row is rebuilt
 
 
-def build_row(job: Job, out_dir: Path, force: bool, verify: bool = False) -> Result:
+def build_row(job: Job, out_dir: Path, force: bool, verify: Budget | bool | None = None) -> Result:
     """Skip, refuse or build one row. Never raises for a problem with the row."""
     path = out_dir / job.output
     state_path = out_dir / STATE_DIR / f"{job.output}.json"
@@ -235,7 +248,7 @@ def build_row(job: Job, out_dir: Path, force: bool, verify: bool = False) -> Res
         style = loaded_style(job.request.style)[0]
         wanted = input_hash(job.request)
         if path.is_dir():
-            raise LeafletError(f"{path} is a folder")
+            raise LeafletError("output: is a folder")
         existing = _sha256_file(path)
         if existing is not None and not force:
             state = _read_state(state_path)
@@ -243,13 +256,17 @@ def build_row(job: Job, out_dir: Path, force: bool, verify: bool = False) -> Res
                                                                                 state.get("replaces")))
             if not ours:
                 return Result(job.row, FAILED, shown, input_hash=wanted, error=(
-                    f"{path} already exists and was not made by leaflet batch (or was changed since); "
+                    "output: the file already exists and was not made by leaflet batch (or was changed since); "
                     "use --force to replace it"))
             if state.get("sha256") == existing and state.get("input") == wanted:
                 return Result(job.row, SKIPPED, shown, state.get("pages"), existing, wanted)
         rendered = render_request(job.request, content=content, style=style)
         if verify:
-            misses = check_pdf(rendered.pdf, tailored(content, job.request), content)
+            budget = verify if isinstance(verify, Budget) else Budget()
+            try:
+                misses = check_pdf(rendered.pdf, tailored(content, job.request), content, budget)
+            except LeafletError as exc:
+                return Result(job.row, FAILED, shown, error=f"verify failed: {exc.message}")
             if misses:  # never print a leaflet that lost a line: nothing is written
                 more = f" (and {len(misses) - 1} more)" if len(misses) > 1 else ""
                 return Result(job.row, FAILED, shown, error=f"verify failed: {misses[0]}{more}")
@@ -264,12 +281,15 @@ def build_row(job: Job, out_dir: Path, force: bool, verify: bool = False) -> Res
             state["replaces"] = None
             write_atomic(state_path, json.dumps(state, indent=1).encode("utf-8"))
         return Result(job.row, BUILT, shown, rendered.pages, digest, wanted)
-    except LeafletError as exc:
-        return Result(job.row, FAILED, shown, error=exc.message)
+    except LeafletError as exc:  # the output's name may be the patient's: messages say "output" instead
+        return Result(job.row, FAILED, shown, error=exc.message.replace(str(state_path), "output's state file")
+                      .replace(str(path), "output"))
     except (MemoryError, RecursionError, OSError, ValueError, TypeError, KeyError, IndexError,
             AttributeError, ArithmeticError, RuntimeError) as exc:
-        # A bug or a layout the renderer cannot do: this row fails, the rest go on.
-        return Result(job.row, FAILED, shown, error=f"could not build: {type(exc).__name__}: {exc}")
+        # A bug or a layout the renderer cannot do: this row fails, the rest go on. Only the
+        # kind of error: its text could hold the row's values.
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        return Result(job.row, FAILED, shown, error=f"could not build: {type(exc).__name__} ({reason})")
 
 
 # --- Workers ---------------------------------------------------------------------------------
@@ -304,7 +324,7 @@ def _worker_init(parent: int | None) -> None:
     fonts.register_fonts()
 
 
-def _build_chunk(jobs: list[Job], out_dir: Path, force: bool, verify: bool) -> list[Result]:
+def _build_chunk(jobs: list[Job], out_dir: Path, force: bool, verify: Budget | None) -> list[Result]:
     global _worker_busy
     try:
         _worker_busy = True
@@ -381,38 +401,71 @@ class _Progress:
 
 
 class _Report:
-    """Rows streamed to a temporary file beside the report, renamed into place at the end."""
+    """Rows streamed to a temporary file beside the report, renamed into place at the end.
 
-    def __init__(self, path: Path) -> None:
+    A disk that fills up (or any write error) costs the report, never the run: the
+    temporary file is removed, and `error` says why for the summary.
+    """
+
+    def __init__(self, path: Path, extra: list[str] | None = None) -> None:
         self.path = path
         self.json = path.suffix.lower() == ".json"
-        self.file = AtomicFile(path, "w", encoding="utf-8", newline="")
+        self.error = ""
+        taken = set(REPORT_FIELDS)
+        self.extra = [name if name not in taken else f"{name} (manifest)" for name in extra or []]
+        self.fields = (REPORT_FIELDS[0], *self.extra, *REPORT_FIELDS[1:])
+        # A CSV report starts with a byte order mark: Excel reads UTF-8 (Zoë, Łukasz) right only with one.
+        self.file = AtomicFile(path, "w", encoding="utf-8" if self.json else "utf-8-sig", newline="")
         self.handle = self.file.stream
         self.count = 0
+        self._safely(self._start)
+
+    def _start(self) -> None:
         if self.json:
             self.handle.write('{"rows": [')
         else:
-            self.writer = csv.DictWriter(self.handle, REPORT_FIELDS)
+            self.writer = csv.DictWriter(self.handle, self.fields)
             self.writer.writeheader()
+
+    def _safely(self, write: Callable[[], None]) -> None:
+        if self.error:
+            return
+        try:
+            write()
+        except OSError as exc:
+            self.error = f"--report {self.path}: not written ({exc.strerror or exc})"
+            self.file.discard()
 
     def add(self, result: Result) -> None:
         row = {name: getattr(result, name) for name in REPORT_FIELDS}
-        if self.json:
-            self.handle.write(("," if self.count else "") + "\n  " + json.dumps(row, ensure_ascii=False))
-        else:
-            self.writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        if result.status not in (BUILT, SKIPPED):
+            row["output"] = ""  # nothing was written for this row: no path to look for
+        row.update(zip(self.extra, result.extra))
+        row = {name: row.get(name, "") for name in self.fields}
+
+        def write() -> None:
+            if self.json:
+                self.handle.write(("," if self.count else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+            else:
+                self.writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+        self._safely(write)
         self.count += 1
 
     def finish(self, summary: Summary, options: Options) -> None:
-        if self.json:
-            totals = {k: getattr(summary, k) for k in ("rows", "built", "skipped", "failed", "interrupted")}
-            totals.update(seconds=round(summary.seconds, 3), exit_code=summary.exit_code,
-                          manifest=str(options.manifest), out_dir=str(options.out_dir),
-                          shard=options.shard.label() if options.shard else None,
-                          merged=str(summary.merged[0]) if summary.merged else None,
-                          merge_error=summary.merge_error or None)
-            self.handle.write("\n],\n" + '"summary": ' + json.dumps(totals, ensure_ascii=False) + "}\n")
-        self.file.commit()
+        def write() -> None:
+            if self.json:
+                totals = {"rows": summary.rows, "built": summary.built, "up_to_date": summary.skipped,
+                          "failed": summary.failed, "interrupted": summary.interrupted}
+                totals.update(seconds=round(summary.seconds, 3), exit_code=summary.exit_code,
+                              manifest=str(options.manifest), out_dir=str(options.out_dir),
+                              shard=options.shard.label() if options.shard else None,
+                              merged=str(summary.merged[0]) if summary.merged else None,
+                              merge_error=summary.merge_error or None)
+                self.handle.write("\n],\n" + '"summary": ' + json.dumps(totals, ensure_ascii=False) + "}\n")
+            self.file.commit()
+
+        self._safely(write)
 
     def abandon(self) -> None:
         self.file.discard()
@@ -485,7 +538,7 @@ def _plan(options: Options, base: Path) -> _Plan:
             if options.shard is not None and not options.shard.owns(row):
                 continue
             others = [str(r) for r, _ in writers if r != row]
-            message = f"output {name!r} is also written by row{'s' if len(others) > 1 else ''} {', '.join(others)}"
+            message = f"output: the same file as row{'s' if len(others) > 1 else ''} {', '.join(others)}"
             output, earlier = plan.errors.get(row, ("", ""))
             plan.errors[row] = (output or str(options.out_dir / name), f"{earlier}; {message}" if earlier else message)
     return plan
@@ -502,7 +555,7 @@ def _remove_leftovers(out_dir: Path, plan: _Plan, shard: Shard | None) -> None:
         for entry in entries:
             target = target_of_temporary(entry.name)
             if target and target.endswith(suffix) and plan.is_ours(target.removesuffix(suffix), shard):
-                Path(entry.path).unlink(missing_ok=True)
+                remove_if_abandoned(Path(entry.path))
 
 
 def _check_options(options: Options, merge_path: Path | None, report_path: Path | None) -> None:
@@ -539,7 +592,10 @@ def _our_report(path: Path) -> bool:
             start = handle.read(200)
     except OSError:
         return False
-    return start.startswith('{"rows": [') or start.splitlines()[:1] == [",".join(REPORT_FIELDS)]
+    header = start.removeprefix("\ufeff").splitlines()[:1]
+    fields = header[0].split(",") if header else []
+    return start.startswith('{"rows": [') or (fields[:1] == ["row"] and
+                                              all(name in fields for name in REPORT_FIELDS))
 
 
 def _our_merge(path: Path) -> bool:
@@ -556,30 +612,74 @@ def _prepare_out_dir(options: Options, plan: _Plan, merge_path: Path | None, rep
     for option, path in (("--merge", merge_path), ("--report", report_path)):
         if path is not None and path.resolve().parent == out_dir.resolve() and path.name.casefold() in plan.claimed:
             raise LeafletError(f"{option} {path}: is also the output of a manifest row")
+    state = out_dir / STATE_DIR
+    if state.is_symlink() or (state.exists() and not state.is_dir()):
+        # Followed, it would have state files (and their names) written outside the folder.
+        raise LeafletError(f"--out-dir {out_dir}: {STATE_DIR} is a symbolic link or not a folder; leaflet batch "
+                           "keeps its state there and will not follow it (remove it and run again)")
     try:
-        (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        state.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out_dir):
             pass
     except OSError as exc:
         raise LeafletError(f"--out-dir {out_dir}: cannot write there ({exc.strerror})") from None
 
 
+class Busy(LeafletError):
+    """Another run holds the output folder (or this shard of it): try again later."""
+
+    exit_code = 75  # EX_TEMPFAIL: a retry may succeed, unlike a bad manifest (2)
+
+
+def _claim_out_dir(options: Options) -> list[int]:
+    """Advisory locks that make this run the only writer of its rows in the output folder.
+
+    A run without --shard holds the folder's lock exclusively. Shards hold it shared (so
+    the shards of one run work side by side, and a whole-folder run waits for them all)
+    plus their own shard's lock exclusively (so the same shard never runs twice at once).
+    """
+    state = options.out_dir / STATE_DIR
+    shard = options.shard if options.shard and options.shard.count > 1 else None
+    names = [("folder.lock", shard is None)]
+    if shard is not None:
+        names.append((f"shard-{shard.index}-of-{shard.count}.lock", True))
+    held: list[int] = []
+    for name, exclusive in names:
+        try:
+            handle = lock(state / name, exclusive, options.wait)
+        except OSError as exc:
+            for handle in held:
+                os.close(handle)
+            raise LeafletError(f"--out-dir {options.out_dir}: cannot lock {state / name} ({exc.strerror})") from None
+        if handle is None:
+            for handle in held:
+                os.close(handle)
+            who = ("this shard" if name.startswith("shard") else
+                   "a run without --shard" if shard is not None else "another run or its shards")
+            raise Busy(f"--out-dir {options.out_dir}: {who} is already writing there (another leaflet batch holds "
+                       f"{state / name}); run this again when it has finished, or add --wait SECONDS")
+        held.append(handle)
+    return held
+
+
 def _jobs_and_results(options: Options, base: Path, plan: _Plan) -> Iterator[Job | Result]:
     """This shard's rows in order: a Job to build, or the Result of a row that failed its check."""
+    extra = extra_columns(options.manifest)
     for row, values, _problem in read_rows(options.manifest):
         if options.shard is not None and not options.shard.owns(row):
             continue
+        carried = extra_values(values, extra)
         if row in plan.errors:
             output, message = plan.errors[row]
-            yield Result(row, FAILED, output, error=message)
+            yield Result(row, FAILED, output, error=message, extra=carried)
             continue
         problems: list[str] = []
         name = output_name(row, values, problems)
         request = check_row(row, values, base, problems, options.pdfa, strict=options.strict)
         if request is None or name is None:  # the file changed under us; say so rather than guess
-            yield Result(row, FAILED, error="; ".join(problems) or "row changed while the batch ran")
+            yield Result(row, FAILED, error="; ".join(problems) or "row changed while the batch ran", extra=carried)
             continue
-        yield Job(row, request, name)
+        yield Job(row, request, name, carried)
 
 
 def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) -> Summary:
@@ -606,6 +706,19 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
     _check_options(options, merge_path, report_path)
     plan = _plan(options, base)
     _prepare_out_dir(options, plan, merge_path, report_path)
+    held = _claim_out_dir(options)
+    try:
+        return _run_locked(options, plan, merge_path, report_path, stamp, started, jobs, err, out)
+    finally:
+        for handle in held:
+            os.close(handle)
+
+
+def _run_locked(options: Options, plan: _Plan, merge_path: Path | None, report_path: Path | None, stamp,
+                started: float, jobs: int, err: TextIO, out: TextIO) -> Summary:
+    manifest = options.manifest
+    base = manifest.parent
+    shard = options.shard
     _remove_leftovers(options.out_dir, plan, shard)
     for path in (merge_path, report_path):  # a killed run's half-written printer file or report
         if path is not None:
@@ -623,8 +736,13 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
     progress = _Progress(plan.rows, err)
     for row, (_output, message) in sorted(plan.errors.items()):
         progress.message(f"{manifest} row {row}: {message}")
+    extra = extra_columns(manifest)
+    if extra:
+        kept = f"copied as they are into {report_path}" if report_path else "ignored (--report would carry them)"
+        progress.message(f"leaflet batch: {manifest}: column{'s' if len(extra) > 1 else ''} "
+                         f"{', '.join(map(repr, extra))} {'are' if len(extra) > 1 else 'is'} not leaflet's; {kept}")
     try:
-        report = _Report(report_path) if report_path is not None else None
+        report = _Report(report_path, extra) if report_path is not None else None
     except OSError as exc:
         raise LeafletError(f"--report {report_path}: cannot write it ({exc.strerror})") from None
     # The leaflets to merge, spooled to a temporary file rather than held in memory.
@@ -633,6 +751,8 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
     try:
         with _Stop() as stop:
             def record(result: Result, job: Job | None) -> None:
+                if job is not None:
+                    result = replace(result, extra=job.extra)
                 if result.status == FAILED and result.output and _retire(Path(result.output), options.out_dir):
                     result = replace(result, error=f"{result.error} (the PDF an earlier run built for this "
                                                    "row was removed, so it cannot be printed by mistake)")
@@ -641,7 +761,8 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
                     report.add(result)
                 if result.status == FAILED and result.row not in plan.errors:
                     progress.message(f"{manifest} row {result.row}: {result.error}")
-                if result.status in (BUILT, SKIPPED) and job is not None and to_merge is not None:
+                merged = (BUILT,) if options.merge_built_only else (BUILT, SKIPPED)
+                if result.status in merged and job is not None and to_merge is not None:
                     to_merge.write(json.dumps([job.output, job.bookmark]) + "\n")
                 if result.status != INTERRUPTED:
                     progress.advance()
@@ -675,6 +796,7 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
         _remove_leftovers(options.out_dir, plan, shard)
         if report is not None:
             report.finish(summary, options)
+            summary.report_error = report.error
         finished = True
     finally:
         progress.close()
@@ -688,10 +810,16 @@ def run(options: Options, err: TextIO | None = None, out: TextIO | None = None) 
     if summary.stopped_by is not None:
         print(f"leaflet batch: stopped by {signal.Signals(summary.stopped_by).name}; run the same "
               "command again to finish (rows already built are skipped)", file=err)
-    if report is not None:
+    if summary.report_error:
+        print(f"leaflet batch: {summary.report_error}", file=err)
+    elif report is not None:
         print(f"leaflet batch: report in {report_path}", file=out)
     print(summary.line(), file=out, flush=True)
     return summary
+
+
+def _verify(options: Options) -> Budget | None:
+    return options.verify_budget if options.verify else None
 
 
 def _interrupted(job: Job, out_dir: Path) -> Result:
@@ -706,7 +834,7 @@ def _run_here(items: Iterator[Job | Result], options: Options, stop: _Stop,
         elif stop():
             record(_interrupted(item, options.out_dir), item)
         else:
-            record(build_row(item, options.out_dir, options.force, options.verify), item)
+            record(build_row(item, options.out_dir, options.force, _verify(options)), item)
 
 
 @dataclass
@@ -752,7 +880,7 @@ def _run_pool(items: Iterator[Job | Result], options: Options, jobs: int, chunk_
             entry.results = [_interrupted(job, options.out_dir) for job in entry.jobs]
             return
         try:
-            entry.future = pool().submit(_build_chunk, entry.jobs, options.out_dir, options.force, options.verify)
+            entry.future = pool().submit(_build_chunk, entry.jobs, options.out_dir, options.force, _verify(options))
         except BrokenProcessPool as exc:  # it broke since the last result: dealt with when this entry settles
             entry.future = Future()
             entry.future.set_exception(exc)
@@ -761,7 +889,7 @@ def _run_pool(items: Iterator[Job | Result], options: Options, jobs: int, chunk_
         if stop():
             return _interrupted(job, options.out_dir)
         try:
-            return pool().submit(_build_chunk, [job], options.out_dir, options.force, options.verify).result()[0]
+            return pool().submit(_build_chunk, [job], options.out_dir, options.force, _verify(options)).result()[0]
         except BrokenProcessPool:
             discard_pool()
             return _lost(job, options.out_dir, stop())

@@ -17,7 +17,7 @@ from .styles import Style, load_style
 from .tailor import Leaflet, make_reader, tailor
 from .translation import refuse_unreviewed
 from .validate import load_content
-from .write import write_atomic
+from .write import remove_temporaries, write_atomic
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,28 @@ def render_request(request: Request, content: Content | None = None, style: Styl
     return render(tailored(content, request), style, request.page_size, request.personal, pdfa=request.pdfa)
 
 
-def default_output(content: Content, audience: str, out_dir: Path = Path("output")) -> Path:
-    """output/<medicine>-<audience>.pdf (<medicine>-<language>-<audience>.pdf in another
-    language than English), the first brand (or the generic name) made safe for a file name."""
-    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", content.name).lower()).strip("-")
-    language = "" if content.language == "en" else f"{content.language.lower()}-"
-    return out_dir / f"{slug or 'leaflet'}-{language}{audience}.pdf"
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", text).lower()).strip("-")
+
+
+def default_output(content: Content, audience: str, out_dir: Path = Path("output"), style: str = "standard",
+                   page_size: str = "a4") -> Path:
+    """output/<medicine>[-<language>]-<audience>[-<style>][-<page size>].pdf, the first
+    brand (or the generic name) made safe for a file name; a language other than English,
+    a style or page size other than the default is in the name, so a large-print Letter
+    build never replaces the standard A4 one."""
+    parts = [_slug(content.name) or "leaflet", *([content.language.lower()] if content.language != "en" else []),
+             audience]
+    if style.strip().lower() != "standard":
+        parts.append(_slug(Path(style).stem) or "style")
+    if page_size.lower() != "a4":
+        parts.append(_slug(page_size))
+    return out_dir / f"{'-'.join(parts)}.pdf"
+
+
+def with_pdf_suffix(path: Path) -> Path:
+    """`-o handout` writes handout.pdf: a PDF without the suffix opens in nothing."""
+    return path if path.suffix.lower() == ".pdf" else path.with_name(f"{path.name}.pdf")
 
 
 def build(request: Request, output: Path | None = None, strict: bool = False) -> tuple[Path, Rendered]:
@@ -63,5 +79,9 @@ def build(request: Request, output: Path | None = None, strict: bool = False) ->
     if strict:
         refuse_unreviewed(content, request.content)
     rendered = render_request(request, content=content)
-    path = output or default_output(content, request.audience)
+    if output is None:
+        path = default_output(content, request.audience, style=request.style, page_size=request.page_size)
+    else:
+        path = output if output.is_dir() or output.exists() else with_pdf_suffix(output)
+    remove_temporaries(path)  # what an earlier build of this file left when it was killed
     return write_atomic(path, rendered.pdf), rendered

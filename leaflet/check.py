@@ -25,13 +25,20 @@ tagged as a heading that is not one) is `mis-tagged`.
 
 from __future__ import annotations
 
+import dataclasses
+import faulthandler
 import io
+import json
 import logging
 import math
+import os
 import re
-from collections import Counter
+import select
+import signal
+import time
 import unicodedata
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +57,29 @@ MISSING = "missing"
 UNEXPECTED = "unexpected"
 UNTAGGED = "untagged"
 MISTAGGED = "mis-tagged"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long, and how much memory beyond what the process already has, reading one PDF
+    may take. A leaflet reads in well under a second and a few MiB; a hostile PDF (a
+    stream of millions of operators, a page tree with a cycle) must not take minutes or
+    gigabytes, so the read runs in a child process under these limits."""
+
+    seconds: float = 10.0
+    memory_mib: int = 256
+
+
+#: Text beyond any leaflet (Dupixent's is about 10,000 characters, and a content file may
+#: not exceed 256 KB): more is a hostile file, refused before it is compared.
+MAX_TEXT_CHARS = 1_000_000
+
+
+class Unreadable(LeafletError):
+    """The file claims to be a PDF but cannot be read within reason (damaged, encrypted,
+    hostile, or over the budget): neither a pass nor a list of misses."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -81,20 +111,21 @@ class Miss:
 # --- The API ---------------------------------------------------------------------------
 
 
-def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content) -> list[Miss]:
+def check_pdf(pdf: bytes, leaflet: Leaflet, content: Content, budget: Budget = Budget()) -> list[Miss]:
     """Every miss between a PDF's visible text and the tailored leaflet it should show.
 
     `content` is the content the leaflet was tailored from: it tells which lines other
     readers get, so that printing one of them here is caught. An empty list means the
-    PDF is right for this reader.
+    PDF is right for this reader. Unreadable (a LeafletError) when the PDF cannot be read
+    within the budget.
     """
-    return _with_tags(compare(visible_text(pdf, leaflet.title, leaflet.language), leaflet, content),
-                      tag_misses(pdf, leaflet))
+    text, tags = read_back(pdf, leaflet, budget)
+    return _with_tags(compare(text, leaflet, content), tags)
 
 
 def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
                age: float | None = None, weight: float | None = None,
-               uses: tuple[str, ...] = ()) -> tuple[Leaflet, list[Miss]]:
+               uses: tuple[str, ...] = (), budget: Budget = Budget()) -> tuple[Leaflet, list[Miss]]:
     """`leaflet check` for files: load, tailor for the reader, read the PDF, compare."""
     pdf_path = Path(pdf_path)
     content = load_content(content_path)
@@ -102,10 +133,9 @@ def check_file(pdf_path: str | Path, content_path: str | Path, audience: str,
     with open_input(pdf_path, "a PDF", mode="rb") as handle:
         pdf = handle.read()
     try:
-        text = visible_text(pdf, leaflet.title, leaflet.language)
-        tags = tag_misses(pdf, leaflet)
+        text, tags = read_back(pdf, leaflet, budget)
     except LeafletError as error:
-        raise LeafletError(f"{pdf_path}: {error.message}") from None
+        raise type(error)(f"{pdf_path}: {error.message}") from None
     return leaflet, _with_tags(compare(text, leaflet, content), tags)
 
 
@@ -125,25 +155,168 @@ def _footer_start(language: str) -> re.Pattern:
     return re.compile(f"^({page}|{pharmacy})")
 
 
-def visible_text(pdf: bytes, title: str, language: str = "en") -> str:
-    """The body text of every page, in order, without page headers and footers."""
+def visible_text(pdf: bytes, title: str, language: str = "en", budget: Budget = Budget()) -> str:
+    """The body text of every page, in order, without page headers and footers.
+
+    LeafletError for a file that is not a PDF at all; Unreadable for one that cannot be
+    read within the budget of time and memory.
+    """
+    _looks_like_pdf(pdf)
+    return _bounded(lambda: {"text": _read_text(pdf, title, language)}, budget)["text"]
+
+
+def read_back(pdf: bytes, leaflet: Leaflet, budget: Budget = Budget()) -> tuple[str, list[Miss]]:
+    """The visible text and what is untagged or mis-tagged, read in one bounded child."""
+    _looks_like_pdf(pdf)
+
+    def work() -> dict:
+        text = _read_text(pdf, leaflet.title, leaflet.language)
+        try:
+            tags = tag_misses(pdf, leaflet)
+        except LeafletError as exc:
+            raise Unreadable(exc.message) from None
+        except RecursionError:
+            raise Unreadable("not a readable PDF (its structure tree nests without end)") from None
+        except Exception as exc:  # noqa: BLE001 (a hostile structure tree)
+            raise Unreadable(f"not a readable PDF ({' '.join(str(exc).split())[:120] or type(exc).__name__})") from None
+        return {"text": text, "tags": [dataclasses.asdict(miss) for miss in tags]}
+
+    answer = _bounded(work, budget)
+    return answer["text"], [Miss(**miss) for miss in answer["tags"]]
+
+
+def _looks_like_pdf(pdf: bytes) -> None:
     if not pdf.lstrip()[:5] == b"%PDF-":
         raise LeafletError("not a PDF (it does not start with %PDF-)")
+
+
+def _bounded(work: Callable[[], dict], budget: Budget) -> dict:
+    """work() (which returns JSON data) in a forked child under the budget; in place where
+    there is no fork (Windows)."""
+    if not hasattr(os, "fork"):
+        return work()
+    return _in_child(work, budget)
+
+
+def _read_text(pdf: bytes, title: str, language: str = "en") -> str:
     quiet = logging.getLogger("pypdf")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # pypdf logs each repair it makes; a bad file is one error here
     try:
-        pages = list(PdfReader(io.BytesIO(pdf)).pages)
+        reader = PdfReader(io.BytesIO(pdf))
+        if reader.is_encrypted:
+            raise Unreadable("not a readable PDF (it is encrypted; leaflets never are)")
+        pages = list(reader.pages)
         if not pages:
-            raise LeafletError("the PDF has no pages")
+            raise Unreadable("not a readable PDF (it has no pages)")
         footer_start = _footer_start(language)
-        return "\n".join(_page_body(page, title, footer_start) for page in pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise LeafletError(f"not a readable PDF ({exc})") from None
+        text = "\n".join(_page_body(page, title, footer_start) for page in pages)
+        if len(text) > MAX_TEXT_CHARS:  # comparing that much would take the time the budget saved
+            raise Unreadable(f"not a readable PDF (it holds {len(text):,} characters of text; a leaflet "
+                             f"holds a few thousand, and at most {MAX_TEXT_CHARS:,} are read)")
+        return text
+    except LeafletError:
+        raise
+    except MemoryError:
+        raise
+    except RecursionError:
+        raise Unreadable("not a readable PDF (its objects nest without end)") from None
+    except Exception as exc:  # noqa: BLE001 (pypdf on a hostile file: damaged, cyclic, a missing decoder...)
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise Unreadable(f"not a readable PDF ({reason})") from None
     finally:
         quiet.setLevel(level)
 
 
+def _memory_in_use() -> int | None:
+    """This process's virtual memory size in bytes (Linux), which the budget is added to."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _in_child(work: Callable[[], dict], budget: Budget) -> dict:
+    """work() in a forked child under an address-space limit and a deadline."""
+    import resource
+
+    try:
+        read_end, write_end = os.pipe()
+    except OSError as exc:
+        raise LeafletError(f"cannot start reading the PDF ({exc.strerror})") from None
+    try:
+        pid = os.fork()
+    except OSError as exc:  # out of processes or memory: the machine's problem, not the PDF's
+        os.close(read_end)
+        os.close(write_end)
+        raise LeafletError(f"cannot start a process to read the PDF ({exc.strerror})") from None
+    if pid == 0:  # the child: read, send the answer, and leave without running any cleanup
+        status = 0
+        try:
+            os.close(read_end)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            faulthandler.disable()  # a crash here is reported by the parent in one line, not dumped
+            in_use = _memory_in_use()
+            if in_use is not None:
+                limit = in_use + budget.memory_mib * 1024 * 1024
+                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            cpu = math.ceil(budget.seconds) + 1  # a backstop should the parent be gone
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+            try:
+                answer = {"result": work()}
+            except MemoryError:
+                answer = {"memory": True}
+            except LeafletError as exc:
+                answer = {"error": exc.message, "unreadable": isinstance(exc, Unreadable)}
+            data = json.dumps(answer).encode("utf-8")
+            with os.fdopen(write_end, "wb") as channel:
+                channel.write(data)
+        except BaseException:  # noqa: BLE001 (never return into the parent's code)
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + budget.seconds
+    over_time = False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                over_time = True
+                break
+            ready, _, _ = select.select([read_end], [], [], remaining)
+            if ready:
+                chunk = os.read(read_end, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        if over_time:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if over_time or os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+        raise Unreadable(f"not a readable PDF (reading it took longer than {budget.seconds:g} s, the limit; "
+                         "see --time-limit)")
+    try:
+        answer = json.loads(b"".join(chunks))
+    except ValueError:  # the child died without an answer
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) not in (signal.SIGKILL, signal.SIGABRT):
+            raise Unreadable(f"not a readable PDF (the reader crashed on it: "
+                             f"{signal.Signals(os.WTERMSIG(status)).name})") from None
+        answer = {"memory": True}  # killed, or failed on the way to an answer: most likely memory
+    if answer.get("memory"):
+        raise Unreadable(f"not a readable PDF (reading it needed more than {budget.memory_mib} MiB, the limit; "
+                         "see --memory-limit)")
+    if "error" in answer:
+        raise (Unreadable if answer.get("unreadable") else LeafletError)(answer["error"])
+    return answer["result"]
 def tag_misses(pdf: bytes, leaflet: Leaflet) -> list[Miss]:
     """What is untagged or mis-tagged: the structure tree read back against the leaflet.
 

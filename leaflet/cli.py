@@ -96,8 +96,9 @@ def cli() -> None:
               help=f"A style from styles/ ({', '.join(available_styles())}) or a path to a style YAML file.")
 @click.option("--page-size", type=click.Choice(list(PAGE_SIZES), case_sensitive=False), default="a4", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="Where to write the PDF [default: output/<medicine>-<audience>.pdf, "
-                   "output/<medicine>-<language>-<audience>.pdf for other languages].")
+              help="Where to write the PDF (.pdf is added when missing) [default: "
+                   "output/<medicine>-<audience>.pdf; other languages, styles and page sizes than en, "
+                   "standard and a4 are added to the name].")
 @click.option("--use", "uses", multiple=True, metavar="ID",
               help="A use (condition) it is prescribed for, by its id in the content; repeat for several. "
                    "Only these uses are printed.")
@@ -238,11 +239,22 @@ def schema_command(output: Path | None) -> None:
               help="Write every row's status, output, pages, sha256 and error (.csv or .json).")
 @click.option("--verify", is_flag=True, help="Read each new PDF back (as `leaflet check` does) and fail the row, "
                                             "writing nothing, if a line is missing or misplaced.")
+@click.option("--merge-built-only", is_flag=True,
+              help="With --merge: merge only the rows this run built, not those already up to date "
+                   "[default: every good row, so a resumed night still prints in one file].")
+@click.option("--verify-time-limit", type=click.FloatRange(min=0, min_open=True), default=10, show_default=True,
+              metavar="SECONDS", help="With --verify: fail a row whose PDF takes longer than this to read back.")
+@click.option("--verify-memory-limit", type=click.IntRange(min=16), default=256, show_default=True, metavar="MIB",
+              help="With --verify: fail a row whose PDF needs more memory than this to read back.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="If another run is writing into --out-dir, wait this long for it [default: stop at once, "
+                   "exit status 75].")
 @click.option("--pdfa", is_flag=True, help="Make every leaflet PDF/A-2a too (a row's pdfa column, yes or no, "
                                           "overrides it).")
 @click.option("--strict", is_flag=True, help="Fail rows whose translation is not yet reviewed by a qualified person.")
 def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path | None, shard: str | None,
-                  force: bool, report: Path | None, verify: bool, pdfa: bool, strict: bool) -> None:
+                  force: bool, report: Path | None, verify: bool, merge_built_only: bool, verify_time_limit: float,
+                  verify_memory_limit: int, wait: float, pdfa: bool, strict: bool) -> None:
     """Build one personalised leaflet per row of a CSV manifest.
 
     \b
@@ -251,7 +263,8 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
     pdfa (yes or no), language (optional). Rows with problems
     are reported and the rest are still built; re-running skips rows already built.
     Exit status: 0 all built or up to date, 1 some rows failed, 2 bad manifest or options,
-    130/143 stopped by Ctrl-C/SIGTERM.
+    75 another run is writing into --out-dir, 130/143 stopped by Ctrl-C/SIGTERM.
+    Columns leaflet does not use (an Rx number...) are copied into the report.
 
     \b
     Examples:
@@ -260,9 +273,11 @@ def batch_command(manifest: Path, out_dir: Path, jobs: int | None, merge: Path |
       leaflet batch tonight.csv --out-dir leaflets --verify --force
     """
     from .batch import Options, Shard, run
+    from .check import Budget
 
     options = Options(manifest, out_dir, jobs, merge, Shard.parse(shard) if shard is not None else None,
-                      force, report, verify, pdfa, strict)
+                      force, report, verify, pdfa=pdfa, strict=strict, wait=wait, merge_built_only=merge_built_only,
+                      verify_budget=Budget(seconds=verify_time_limit, memory_mib=verify_memory_limit))
     summary = run(options)
     if summary.exit_code:
         raise click.exceptions.Exit(summary.exit_code)
@@ -315,25 +330,33 @@ def lint_command(content: Path, audience: str, strict: bool, today) -> None:
               help="The reader the leaflet is for.")
 @click.option("--patient-age", type=AGE, metavar="YEARS", help="The patient's age, if it was built for one.")
 @click.option("--patient-weight", type=WEIGHT, metavar="KG", help="The patient's weight, if it was built for one.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=10, show_default=True,
+              metavar="SECONDS", help="Give up on a PDF that takes longer than this to read (exit status 3).")
+@click.option("--memory-limit", type=click.IntRange(min=16), default=256, show_default=True, metavar="MIB",
+              help="Give up on a PDF that needs more memory than this to read (exit status 3).")
 @click.option("--use", "uses", multiple=True, metavar="ID", help="A use it was built for (--use), if any; repeatable.")
 @click.option("--language", "-l", metavar="CODE", help="The translation it was built from (as for build).")
 def check_command(pdf: Path, content: Path, audience: str, patient_age: float | None,
-                  patient_weight: float | None, uses: tuple[str, ...], language: str | None) -> None:
+                  patient_weight: float | None, time_limit: float, memory_limit: int, uses: tuple[str, ...],
+                  language: str | None) -> None:
     """Read a printed leaflet back and check it against its tailoring.
 
     Every line and safety line meant for this reader must be in the PDF, and no line
     meant only for other readers may be. Only the visible text is read, so a PDF from
     an older build is checked the same way. Each miss is reported by name.
-    Exit status: 0 all present, 1 misses, 2 bad input.
+    Exit status: 0 all present, 1 misses, 2 bad input (no such file, not a PDF, bad
+    options), 3 a PDF that cannot be read (damaged, encrypted, or over the time or
+    memory limit).
 
     \b
     Examples:
       leaflet check output/dupixent-adult.pdf --content content/dupixent.yaml --audience adult
       leaflet check jo.pdf -c content/dupixent.yaml -a caregiver --patient-age 4 --patient-weight 16
     """
-    from .check import check_file
+    from .check import Budget, check_file
 
-    leaflet, misses = check_file(pdf, content_for(content, language), audience, patient_age, patient_weight, uses)
+    leaflet, misses = check_file(pdf, content_for(content, language), audience, patient_age, patient_weight, uses,
+                                 Budget(seconds=time_limit, memory_mib=memory_limit))
     for miss in misses:
         click.echo(f"{pdf}: {miss}")
     if misses:

@@ -5,11 +5,13 @@ The lines let every later error name `file:line`, as z3c.rml does for RML.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
+import yaml.reader
 
 from .errors import LeafletError
 
@@ -33,8 +35,9 @@ class Loaded:
         return 1
 
 
-#: Content and style files are a few kilobytes; anything this big is a wrong file.
-MAX_BYTES = 2_000_000
+#: Content and style files are a few kilobytes (Dupixent's is 9 KB); anything this big is a
+#: wrong file, refused before it is parsed.
+MAX_BYTES = 256_000
 
 
 def open_input(path: Path, kind: str, max_bytes: int | None = None, **open_args: Any) -> IO:
@@ -72,7 +75,12 @@ def load_yaml(path: str | Path) -> Loaded:
     return parse_yaml(text, path)
 
 
-class _Loader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (the wheels are): about 5x faster than
+#: the pure-Python one, which was a quarter of a cold `leaflet build`.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     """SafeLoader that leaves dates as text, so the schema reports a bad date with its line
     (PyYAML's own date parsing raises a bare ValueError with no position)."""
 
@@ -82,32 +90,82 @@ class _Loader(yaml.SafeLoader):
     }
 
 
+def _control_character(text: str, path: Path) -> LeafletError | None:
+    """YAML refuses control characters (NUL, form feed, DEL...) anywhere, comments included;
+    name the first one by line and code point rather than let the reader raise."""
+    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if not found:
+        return None
+    char = found.group()
+    line = text.count("\n", 0, found.start()) + 1
+    name = unicodedata.name(char, "") or {0: "NUL", 0x0C: "form feed", 0x7F: "DEL"}.get(ord(char), "a control character")
+    return LeafletError(f"{path}:{line}: contains the invisible control character U+{ord(char):04X} ({name}), "
+                        "which a YAML file may not hold; delete it (it may be copied in from another program)")
+
+
 def parse_yaml(text: str, path: Path) -> Loaded:
-    loader = _Loader(text)
+    problem = _control_character(text, path)
+    if problem:
+        raise problem
     lines: dict[KeyPath, int] = {}
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise LeafletError(f"{path}: file is empty")
         _record_lines(node, (), lines, path, set())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = " ".join(part for part in (exc.context, exc.problem) if part) or "cannot parse"
-        raise LeafletError(f"{where}: YAML syntax error: {problem}") from None
+        raise LeafletError(_plain_syntax_error(exc, text, path)) from None
     except yaml.YAMLError as exc:
         raise LeafletError(f"{path}: YAML syntax error: {exc}") from None
     except (ValueError, OverflowError, RecursionError) as exc:  # e.g. a 5,000-digit number
         raise LeafletError(f"{path}: cannot read a value: {str(exc).split(';')[0]}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         raise LeafletError(f"{path}: file is empty")
     if not isinstance(data, dict):
         kind = {"str": "text", "list": "a list"}.get(type(data).__name__, type(data).__name__)
         raise LeafletError(f"{path}:{node.start_mark.line + 1}: expected a mapping of keys at the top, found {kind}")
     return Loaded(path=path, data=data, lines=lines)
+
+
+def _plain_syntax_error(exc: yaml.MarkedYAMLError, text: str, path: Path) -> str:
+    """PyYAML's message in words a pharmacist can act on, at the line to change."""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return f"{path}: YAML syntax error: {exc.problem or 'cannot parse'}"
+    lines = text.splitlines()
+    line = mark.line + 1
+    problem = exc.problem or ""
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "'\\t'" in problem or "\t" in problem or ("cannot start any token" in problem and "\t" in here):
+        tab_line = line if line <= len(lines) and "\t" in lines[line - 1] else next(
+            (n for n, body in enumerate(lines, 1) if "\t" in body), line)
+        body = lines[tab_line - 1] if tab_line <= len(lines) else ""
+        where = "starts with a tab" if body[:len(body) - len(body.lstrip())].count("\t") else "has a tab"
+        return f"{path}:{tab_line}: line {tab_line} {where}; indent with spaces (YAML does not allow tabs)"
+    if "mapping values are not allowed" in problem or "could not find expected ':'" in problem:
+        # YAML reads a key line without its ':' together with the next line, and blames that one.
+        for number in range(min(line, len(lines)), 0, -1):
+            body = lines[number - 1].split("#")[0].strip()
+            if number < line and body and ":" not in body and not body.startswith(("-", "{", "[")):
+                return (f"{path}:{number}: line {number} has no ':' after its key (write 'key: value'; "
+                        f"YAML read it together with line {line})")
+        return (f"{path}:{line}: a ':' where YAML did not expect one: put a text that contains ': ' "
+                "in quotes, or check the indenting of this line")
+    if exc.context in ("while parsing a flow sequence", "while parsing a flow mapping") and exc.context_mark:
+        opened = exc.context_mark.line + 1
+        pair = "[ ]" if "sequence" in exc.context else "{ }"
+        return (f"{path}:{opened}: line {opened} opens a '{pair[0]}' that is not closed with '{pair[2]}' "
+                f"(YAML noticed on line {line}); close it, or put the text in quotes")
+    if "found duplicate anchor" in problem or "found undefined alias" in problem:
+        return f"{path}:{line}: YAML anchors and aliases (& and *) are not supported; write the text out"
+    words = " ".join(part for part in (exc.context, problem) if part) or "cannot parse"
+    return f"{path}:{line}: YAML syntax error: {words}"
 
 
 def _record_lines(node: yaml.Node, key_path: KeyPath, lines: dict[KeyPath, int], path: Path,

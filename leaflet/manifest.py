@@ -12,7 +12,9 @@ Row numbers are spreadsheet row numbers: the header is row 1, the first leaflet 
 from __future__ import annotations
 
 import csv
+import difflib
 import functools
+import os
 import hashlib
 import re
 import unicodedata
@@ -37,6 +39,9 @@ COLUMNS = REQUIRED + OPTIONAL
 MAX_TEXT = 200  # characters in a name, pharmacy or phone; longer is a data error, not a name
 MAX_DIRECTIONS = 1000  # characters in a prescription's directions
 MAX_NAME_BYTES = 200  # output file name, leaving room for the state file's suffix
+#: Columns whose values are about the patient: messages name the column and what is wrong,
+#: never the value (logs and reports travel further than the leaflets).
+PERSONAL = frozenset({"patient_name", "patient_age", "patient_weight", "output", "directions"})
 
 
 # --- Reading the manifest --------------------------------------------------------------
@@ -69,9 +74,10 @@ def _open_manifest(path: Path) -> tuple[TextIO, _Rows]:
                            f"such as {','.join(COLUMNS)}")
     names = [_column_name(cell) for cell in header]
     problems = []
-    unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name and name not in COLUMNS]
-    if unknown:
-        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+    misspelt = [f"{cell.strip()!r} (did you mean {close[0]!r}?)" for cell, name in zip(header, names, strict=True)
+                if name and name not in COLUMNS and (close := difflib.get_close_matches(name, COLUMNS, 1, 0.85))]
+    if misspelt:
+        problems.append(f"unknown column{'s' if len(misspelt) > 1 else ''} {', '.join(misspelt)}")
     repeated = sorted({name for name in names if name and names.count(name) > 1})
     if repeated:
         problems.append(f"column{'s' if len(repeated) > 1 else ''} {', '.join(map(repr, repeated))} "
@@ -83,15 +89,41 @@ def _open_manifest(path: Path) -> tuple[TextIO, _Rows]:
         handle.close()
         raise LeafletError(f"{path}: {'; '.join(problems)} (columns are: {', '.join(COLUMNS)}; "
                            f"{' and '.join(REQUIRED)} are required)")
-    return handle, _Rows(reader, names)
+    return handle, _Rows(reader, names, _extra_names(header, names))
+
+
+def _extra_names(header: list[str], names: list[str]) -> dict[int, str]:
+    """Columns that are not leaflet's (an Rx number, a date of birth...), by position, with
+    their names as written (made unique): carried through to the report untouched."""
+    extra: dict[int, str] = {}
+    for index, (cell, name) in enumerate(zip(header, names, strict=True)):
+        if name and name not in COLUMNS:
+            label, count = cell.strip(), 2
+            while label in extra.values():
+                label, count = f"{cell.strip()} ({count})", count + 1
+            extra[index] = label
+    return extra
+
+
+def extra_columns(path: Path) -> list[str]:
+    """The manifest's columns that leaflet does not use, as named in its header."""
+    handle, rows = _open_manifest(path)
+    handle.close()
+    return list(rows.extra.values())
+
+
+def extra_values(values: dict[str, str], columns: list[str]) -> tuple[str, ...]:
+    return tuple(values.get(column, "") for column in columns)
 
 
 class _Rows:
-    """Iterates (row number, values) with each blank-named column folded away."""
+    """Iterates (row number, values) with each blank-named column folded away; values of
+    columns leaflet does not use are kept under their names as written."""
 
-    def __init__(self, reader, names: list[str]) -> None:
+    def __init__(self, reader, names: list[str], extra: dict[int, str]) -> None:
         self.reader = reader
         self.names = names
+        self.extra = extra
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str], str | None]]:
         for row, cells in enumerate(self.reader, start=2):
@@ -109,7 +141,7 @@ class _Rows:
                     if cell.strip():
                         problem = problem or f"has a value in column {index + 1}, which has no name in the header"
                     continue
-                values[name] = cell
+                values[self.extra.get(index, name)] = cell
             yield row, values, problem
 
 
@@ -144,6 +176,8 @@ class _Memo:
                 self.results[key] = self.loader(key)
             except LeafletError as exc:
                 self.results[key] = exc
+            except Exception as exc:  # noqa: BLE001 (a file no loader foresaw fails its rows, not the run)
+                self.results[key] = LeafletError(f"{key}: cannot read it ({type(exc).__name__})")
         result = self.results[key]
         if isinstance(result, LeafletError):  # a fresh one: re-raising one object grows its traceback
             raise LeafletError(result.message, result.problems)
@@ -181,9 +215,12 @@ def _tailor_problem(content_path: Path, audience: str, age: float | None, weight
 
 
 def _as_columns(message: str) -> str:
-    """The pipeline names command-line options; a manifest row has columns."""
-    return (message.replace("--patient-age", "patient_age").replace("--patient-weight", "patient_weight")
-            .replace("--use ", "uses "))
+    """The pipeline names command-line options (with their values); a manifest row has
+    columns, and its message leaves the patient's values out."""
+    message = re.sub(r"--patient-(age|weight) [^\s:]+", r"patient_\1", message)
+    message = re.sub(r"a patient aged \S+", "a patient of this age", message)
+    message = re.sub(r" weighing \S+ kg", " and weight", message)
+    return message.replace("--use ", "uses ")
 
 
 def forget_loaded() -> None:
@@ -198,7 +235,7 @@ def _number(values: dict[str, str], column: str, problems: list[str]) -> float |
         return None
     # Plain decimals only (float() would also take "4_0", "1e2" and other scripts' digits).
     if not re.fullmatch(r"[+-]?[0-9]+(?:[.,][0-9]+)?", text):
-        problems.append(f"{column} {text!r}: not a number")
+        problems.append(f"{column}: not a number")
         return None
     return float(text.replace(",", "."))  # a decimal comma, as many spreadsheets write it
 
@@ -291,7 +328,7 @@ def output_name(row: int, values: dict[str, str], problems: list[str]) -> str | 
         try:
             return safe_output_name(raw)
         except ValueError as exc:
-            problems.append(f"output {raw!r}: {exc}")
+            problems.append(f"output: {exc}")
             return None
     content = Path((values.get("content") or "").strip()).stem or "leaflet"
     audience = (values.get("audience") or "").strip().lower() or "leaflet"
@@ -337,8 +374,12 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
             if strict:
                 refuse_unreviewed(content, content_path)
         except LeafletError as exc:
+            message = exc.message
+            if not Path(content_text).is_absolute() and not content_path.exists():
+                message = (f"{content_text}: file not found (a relative path is read from the manifest's folder: "
+                           f"looked for {os.path.abspath(content_path)})")
             problems.append(f"language {language!r}: {exc.message}" if language and content is None
-                            and "no content in language" in exc.message else f"content: {exc.message}")
+                            and "no content in language" in exc.message else f"content: {message}")
             content = None
     if not audience:
         problems.append(f"audience: empty (choose from: {', '.join(AUDIENCES)})")
@@ -350,11 +391,16 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
         except LeafletError as exc:
             problems.append(_as_columns(exc.message))
     if style.endswith((".yaml", ".yml")) or "/" in style:
-        style = str(base / style) if not Path(style).is_absolute() else style
-    try:
-        loaded_style(style)
-    except LeafletError as exc:
-        problems.append(f"style: {exc.message}")
+        written, style = style, str(base / style) if not Path(style).is_absolute() else style
+        if not Path(written).is_absolute() and not Path(style).exists():
+            problems.append(f"style: {written}: file not found (a relative path is read from the manifest's folder: "
+                            f"looked for {os.path.abspath(style)})")
+            style = None
+    if style is not None:
+        try:
+            loaded_style(style)
+        except LeafletError as exc:
+            problems.append(f"style: {exc.message}")
     if page_size not in PAGE_SIZES:
         problems.append(f"page_size {page_size!r}: unknown (choose from: {', '.join(PAGE_SIZES)})")
     if problems or content is None:

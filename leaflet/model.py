@@ -22,7 +22,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, GetJsonS
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from .schema1 import Identifier, IsoDate, LintSettings, NonEmpty, Strict
+from .schema1 import MAX_ITEMS, MAX_TEXT_CHARS, Identifier, IsoDate, LintSettings, NonEmpty, Strict  # noqa: F401 (limits re-exported)
 
 SCHEMA_VERSION = 2
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from string import Formatter
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 #: Placeholders a text may use; `leaflet.tailor` fills them in the reader's voice.
 VOICE_PLACEHOLDERS = frozenset({"you", "You", "your", "Your"})
@@ -22,13 +22,29 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
 
 
+#: Size limits that no real leaflet comes near (Dupixent's longest text is about 300
+#: characters, its longest list 21 items). Past them a file is a mistake or an attack:
+#: it is refused at validation, before layout spends minutes on it. (Both schemas.)
+MAX_TEXT_CHARS = 2000
+MAX_ITEMS = 100
+
+
 class Strict(BaseModel):
     """Unknown keys are errors: a typo must never silently drop a safety line.
 
-    Strict types too: `true` is not an age and "yes" is not a boolean.
+    Strict types too: `true` is not an age and "yes" is not a boolean. Every text and
+    list is bounded (MAX_TEXT_CHARS, MAX_ITEMS).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True,
+                              str_max_length=MAX_TEXT_CHARS)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_too_many(cls, value: object) -> object:
+        if isinstance(value, (list, dict)) and len(value) > MAX_ITEMS:
+            raise ValueError(f"{len(value):,} items; at most {MAX_ITEMS} are allowed")
+        return value
 
 
 def check_placeholders(text: str) -> str:

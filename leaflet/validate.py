@@ -12,16 +12,19 @@ stage sees a schema-2 `Content`.
 from __future__ import annotations
 
 import copy
+import difflib
+import re
+import types
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import LeafletError
 from .fonts import cannot_draw
 from .load import KeyPath, Loaded, load_yaml
-from .model import SCHEMA_VERSION, Content
+from .model import MAX_TEXT_CHARS, SCHEMA_VERSION, Content
 from .schema1 import Schema1Content, migrate
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -29,6 +32,14 @@ Model = TypeVar("Model", bound=BaseModel)
 _PLAIN_MESSAGES = {
     "extra_forbidden": "unknown key",
     "missing": "missing required key",
+    "string_too_long": f"longer than {MAX_TEXT_CHARS:,} characters, the limit for one text (split it into lines)",
+    "float_type": "should be a number",
+    "int_type": "should be a whole number",
+    "bool_type": "should be true or false",
+    "string_type": "should be text",
+    "list_type": "should be a list (one item per line, each starting with '- ')",
+    "model_type": "should be a group of 'key: value' lines",
+    "dict_type": "should be a group of 'key: value' lines",
 }
 
 
@@ -38,7 +49,7 @@ def validate(loaded: Loaded, schema: type[Model]) -> Model:
     try:
         model = schema.model_validate(loaded.data)
     except ValidationError as exc:
-        _fail([_describe(loaded, error) for error in exc.errors(include_url=False)], loaded, schema)
+        _fail(_plain(loaded, schema, exc.errors(include_url=False)), loaded, schema)
     problems = _unprintable(loaded)
     if problems:
         _fail(problems, loaded, schema)
@@ -67,7 +78,7 @@ def _content(loaded: Loaded) -> Content:
         else:
             content = Content.model_validate(loaded.data)
     except ValidationError as exc:
-        _fail([_describe(loaded, error) for error in exc.errors(include_url=False)], loaded, Content)
+        _fail(_plain(loaded, Schema1Content if old else Content, exc.errors(include_url=False)), loaded, Content)
     problems = _unprintable(loaded) + _cross_references(loaded, content)
     if not old and not problems:
         from .grammar import grammar_problems  # it tailors, and tailoring needs valid content
@@ -145,17 +156,86 @@ def _cross_references(loaded: Loaded, content: Content) -> list[str]:
     return problems
 
 
-def _describe(loaded: Loaded, error: dict[str, Any]) -> str:
-    key_path = _data_path(loaded.data, error["loc"])
+def _plain(loaded: Loaded, schema: type[BaseModel], errors: list[dict[str, Any]]) -> list[str]:
+    """Every schema problem in plain words, in line order, with a suggestion for a
+    misspelt key (whose "missing required key" twin is then left out: one typo, one line)."""
+    suggested: set[KeyPath] = set()
+    described: list[tuple[int, KeyPath, str]] = []
+    for error in errors:
+        key_path = _data_path(loaded.data, error["loc"])
+        message = _describe(loaded, error, key_path)
+        if error["type"] == "extra_forbidden" and key_path and isinstance(key_path[-1], str):
+            known = [key for key in _known_keys(schema, key_path[:-1]) if key not in _keys_at(loaded.data, key_path[:-1])]
+            close = difflib.get_close_matches(key_path[-1], known, 1, 0.6)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+                suggested.add((*key_path[:-1], close[0]))
+        described.append((loaded.line_of(key_path), key_path, message))
+    kept = [(line, message) for line, key_path, message in described
+            if not (message.endswith(": missing required key") and key_path in suggested)]
+    return [message for _, message in sorted(kept, key=lambda item: item[0])]
+
+
+def _describe(loaded: Loaded, error: dict[str, Any], key_path: KeyPath) -> str:
     message = _PLAIN_MESSAGES.get(error["type"], error["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
+    shown = error.get("input")
+    if (error["type"] in ("float_type", "int_type") and isinstance(shown, str)
+            and re.fullmatch(r"\s*[+-]?\d+(\.\d+)?\s*", shown)):
+        message = "should be a number written without quotes"
     if error["type"] not in ("extra_forbidden", "missing") and "input" in error:
-        shown = error["input"]
         if isinstance(shown, (str, int, float)) and len(repr(shown)) <= 40:
             message += f" (got {shown!r})"
     where = ".".join(str(part) for part in key_path) or "(top level)"
     return f"{loaded.path}:{loaded.line_of(key_path)}: {where}: {message}"
+
+
+def _keys_at(data: Any, key_path: KeyPath) -> set[str]:
+    for part in key_path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return set()
+    return set(data) if isinstance(data, dict) else set()
+
+
+def _known_keys(schema: type[BaseModel], key_path: KeyPath) -> list[str]:
+    """The keys the schema allows at key_path (a mapping in the file), for suggestions."""
+    annotation: Any = schema
+    for part in key_path:
+        model = _model_in(annotation)
+        if isinstance(part, int):
+            annotation = _item_type(annotation)
+        elif model is not None and part in model.model_fields:
+            annotation = model.model_fields[part].annotation
+        else:
+            return []
+    model = _model_in(annotation)
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (Union, types.UnionType, Annotated):
+        for arg in get_args(annotation):
+            model = _model_in(arg)
+            if model is not None:
+                return model
+    return None
+
+
+def _item_type(annotation: Any) -> Any:
+    if get_origin(annotation) is Annotated:
+        return _item_type(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        for arg in get_args(annotation):
+            if get_origin(arg) is list or get_origin(arg) is Annotated:
+                return _item_type(arg)
+    if get_origin(annotation) is list:
+        return get_args(annotation)[0]
+    return None
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:

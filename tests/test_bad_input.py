@@ -13,12 +13,12 @@ MINIMAL = FIXTURES / "minimal.yaml"
 
 # fixture file -> what the message must say (file:line prefixes are checked too)
 BAD_CONTENT = {
-    "syntax-error.yaml": ":4: YAML syntax error",
+    "syntax-error.yaml": ":3: line 3 opens a '[' that is not closed with ']'",
     "empty.yaml": ": file is empty",
     "only-comment.yaml": ": file is empty",
     "top-level-list.yaml": ":1: expected a mapping",
     "unknown-key.yaml": ":5: medicine.strength: unknown key",
-    "wrong-type.yaml": ":23: uses.items.0.applies.min_age_years: Input should be a valid number",
+    "wrong-type.yaml": ":23: uses.items.0.applies.min_age_years: should be a number (got 'three')",
     "missing-key.yaml": ": disclaimer: missing required key",
     "duplicate-key.yaml": ":8: key 'reviewer' appears twice",
     "unknown-placeholder.yaml": ":39: questions.lines.0.text: unknown placeholder {yuor}",
@@ -30,7 +30,7 @@ BAD_CONTENT = {
     "unknown-use-reference.yaml": ":31: devices.items.0.applies.uses.0: unknown use 'headake'",
     "duplicate-id.yaml": ":31: devices.items.0.id: id 'gout' is already used on line 24",
     "undrawable-character.yaml": ":16: about.lines.0: no available font can draw the character(s) U+13000",
-    "wrong-bool.yaml": ":40: questions.lines.0.safety: Input should be a valid boolean",
+    "wrong-bool.yaml": ":40: questions.lines.0.safety: should be true or false (got 'yes')",
     "huge-number.yaml": ": cannot read a value: Exceeds the limit",
     "yaml-alias.yaml": ":1: YAML anchors and aliases (& and *) are not supported",
 }

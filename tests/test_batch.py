@@ -96,14 +96,14 @@ def test_good_rows_are_built_and_every_bad_row_is_reported(cli_runner, tmp_path)
     errors = {int(m[1]): m[2] for m in re.finditer(r"tonight\.csv row (\d+): (.*)", result.output)}
     assert sorted(errors) == [5, 6, 7, 8, 9, 10, 11]
     assert "audience 'kids'" in errors[5]
-    assert "patient_age 200: not a possible age" in errors[6]
+    assert "patient_age: not a possible age" in errors[6]
     assert "missing.yaml: file not found" in errors[7]
     assert "outside the output folder" in errors[8]
     assert "patient_name: no available font can draw the character(s) U+0F56, U+0F40" in errors[9]
     assert "བ" not in result.output  # the code points are named, the name is not echoed
-    assert "also written by row 11" in errors[10] and "also written by row 10" in errors[11]
+    assert "the same file as row 11" in errors[10] and "the same file as row 10" in errors[11]
     assert not (tmp_path / "escape.pdf").exists()
-    assert summary_line(result.output).startswith("leaflet batch: 10 rows: 3 built, 0 skipped (up to date), 7 failed")
+    assert summary_line(result.output).startswith("leaflet batch: 10 rows: 3 built, 0 up to date, 7 failed")
 
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     by_row = {entry["row"]: entry for entry in report["rows"]}
@@ -204,29 +204,29 @@ def test_a_rerun_resumes_rebuilds_what_changed_and_force_rebuilds_all(cli_runner
 
     first = batch(cli_runner, *args)
     assert first.exit_code == 0, first.output
-    assert "3 built, 0 skipped" in summary_line(first.output)
+    assert "3 built, 0 up to date" in summary_line(first.output)
     before = _stamp(out)
 
     again = batch(cli_runner, *args)
-    assert again.exit_code == 0 and "0 built, 3 skipped" in summary_line(again.output)
+    assert again.exit_code == 0 and "0 built, 3 up to date" in summary_line(again.output)
     assert _stamp(out) == before
 
     write_manifest(manifest, _three_rows(content, second_name="Ayşe Yılmaz"))
     changed = batch(cli_runner, *args)
-    assert changed.exit_code == 0 and "1 built, 2 skipped" in summary_line(changed.output)
+    assert changed.exit_code == 0 and "1 built, 2 up to date" in summary_line(changed.output)
     after = _stamp(out)
     assert [name for name in before if after[name] != before[name]] == ["b.pdf"]
     assert "Prepared for Ayşe Yılmaz" in text_of(out / "b.pdf")
 
     content.write_text(content.read_text() + "# a comment changes nothing printed\n")
-    assert "0 built, 3 skipped" in summary_line(batch(cli_runner, *args).output)
+    assert "0 built, 3 up to date" in summary_line(batch(cli_runner, *args).output)
     data = yaml.safe_load(content.read_text())
     data["source"]["reviewer"] = "Another Reviewer"
     content.write_text(yaml.safe_dump(data, allow_unicode=True))
-    assert "3 built, 0 skipped" in summary_line(batch(cli_runner, *args).output)
+    assert "3 built, 0 up to date" in summary_line(batch(cli_runner, *args).output)
 
     forced = batch(cli_runner, *args, "--force")
-    assert forced.exit_code == 0 and "3 built, 0 skipped" in summary_line(forced.output)
+    assert forced.exit_code == 0 and "3 built, 0 up to date" in summary_line(forced.output)
 
 
 def test_a_file_the_tool_did_not_make_is_not_overwritten_without_force(cli_runner, tmp_path):
@@ -236,11 +236,11 @@ def test_a_file_the_tool_did_not_make_is_not_overwritten_without_force(cli_runne
     manifest = write_manifest(tmp_path / "m.csv", _three_rows(SHORT))
     result = batch(cli_runner, manifest, "--out-dir", out, "--jobs", "1", "--report", tmp_path / "r.csv")
     assert result.exit_code == 1
-    assert re.search(r"m\.csv row 3: .*b\.pdf already exists and was not made by leaflet batch.*--force",
+    assert re.search(r"m\.csv row 3: output: the file already exists and was not made by leaflet batch.*--force",
                      result.output)
     assert (out / "b.pdf").read_bytes() == b"the pharmacist's own file"
     assert pdfs(out) == ["a.pdf", "b.pdf", "c.pdf"]
-    with open(tmp_path / "r.csv", newline="", encoding="utf-8") as handle:
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as handle:
         statuses = {row["row"]: row["status"] for row in csv.DictReader(handle)}
     assert statuses == {"2": "built", "3": "failed", "4": "built"}
 
@@ -250,7 +250,7 @@ def test_a_file_the_tool_did_not_make_is_not_overwritten_without_force(cli_runne
     assert result.exit_code == 1 and "row 2:" in result.output and "row 3:" in result.output
 
     forced = batch(cli_runner, manifest, "--out-dir", out, "--jobs", "1", "--force")
-    assert forced.exit_code == 0 and "3 built, 0 skipped" in summary_line(forced.output)
+    assert forced.exit_code == 0 and "3 built, 0 up to date" in summary_line(forced.output)
     assert "Shortamol" in text_of(out / "b.pdf")
 
 
@@ -304,7 +304,7 @@ def test_shards_are_disjoint_and_together_cover_every_row(cli_runner, tmp_path):
         result = batch(cli_runner, manifest, "--out-dir", out, "--jobs", "1", "--shard", f"{index}/3",
                        "--report", tmp_path / "report.csv")
         assert result.exit_code == 0, result.output
-        with open(tmp_path / f"report.shard-{index}-of-3.csv", newline="", encoding="utf-8") as handle:
+        with open(tmp_path / f"report.shard-{index}-of-3.csv", newline="", encoding="utf-8-sig") as handle:
             seen.append({int(row["row"]) for row in csv.DictReader(handle)})
     assert all(len(shard) == 3 for shard in seen)
     assert seen[0].isdisjoint(seen[1]) and seen[1].isdisjoint(seen[2]) and seen[0].isdisjoint(seen[2])
@@ -371,7 +371,7 @@ def test_killing_a_worker_loses_no_row_and_leaves_no_partial_pdf(tmp_path):
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     # Rows the lost pool had finished are found up to date when their chunk is retried.
-    built, skipped, failed = map(int, re.search(r"(\d+) built, (\d+) skipped .* (\d+) failed", stdout).groups())
+    built, skipped, failed = map(int, re.search(r"(\d+) built, (\d+) up to date, (\d+) failed", stdout).groups())
     assert built + skipped == 150 and failed == 0
     assert len(pdfs(out)) == 150
     _assert_every_pdf_is_whole(out)
@@ -398,7 +398,7 @@ def test_a_row_that_kills_its_worker_fails_alone_and_every_other_row_is_built(cl
         ("7", "not built: the worker process building this row alone died (killed, out of memory, or a crash); "
               "the other rows were built")]
     # A row the other worker finished just before the pool broke is retried and found up to date.
-    counts = re.search(r"12 rows: (\d+) built, (\d+) skipped \(up to date\), 1 failed", summary_line(result.output))
+    counts = re.search(r"12 rows: (\d+) built, (\d+) up to date, 1 failed", summary_line(result.output))
     assert counts and int(counts[1]) + int(counts[2]) == 11, result.output
     assert len(pdfs(tmp_path / "out")) == 11
     _assert_every_pdf_is_whole(tmp_path / "out")
@@ -427,7 +427,7 @@ def test_killing_the_parent_leaves_no_partial_pdf_and_a_rerun_finishes(tmp_path)
     rerun = subprocess.run([*LEAFLET, "batch", str(manifest), "--out-dir", str(out), "--jobs", "2"],
                            capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
-    built, skipped = map(int, re.search(r"(\d+) built, (\d+) skipped", rerun.stdout).groups())
+    built, skipped = map(int, re.search(r"(\d+) built, (\d+) up to date", rerun.stdout).groups())
     assert built + skipped == 150 and skipped == done  # every finished PDF is known as the tool's own
     _assert_every_pdf_is_whole(out)
     assert leftovers(tmp_path) == []
@@ -535,7 +535,7 @@ def test_odd_cells_fail_their_row_only(cli_runner, tmp_path):
     result = batch(cli_runner, manifest, "--out-dir", tmp_path / "out")
     assert result.exit_code == 1
     assert "row 2: content" in result.output and "not a possible file name" in result.output
-    assert "row 3: patient_age '4_0': not a number" in result.output
+    assert "row 3: patient_age: not a number" in result.output
     assert "row 4: patient_name: contains a line break" in result.output
     assert pdfs(tmp_path / "out") == ["_NUL.pdf", "good.pdf"]
 
@@ -574,5 +574,5 @@ def test_a_row_that_now_fails_loses_the_pdf_an_earlier_run_built_for_it(cli_runn
         dict(content=str(SHORT), audience="adult", output="other.pdf")])
     result = batch(cli_runner, manifest, "--out-dir", out)
     assert result.exit_code == 1
-    assert "row 2: patient_age 4" in result.output
+    assert "row 2: patient_age: outside the adult audience" in result.output
     assert pdfs(out) == ["other.pdf"]  # Alice's leaflet is gone; the good row is untouched

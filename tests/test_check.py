@@ -74,7 +74,7 @@ def test_a_paragraph_split_across_pages_is_still_found():
     built = build_leaflet("adult", content=path, style="large-print")
     pages = [" ".join(page.extract_text().split()) for page in built.reader.pages]
     first = next(i for i, text in enumerate(pages) if "Sentence number 1 of" in text)
-    last = next(i for i, text in enumerate(pages) if "Sentence number 60 of" in text)
+    last = next(i for i, text in enumerate(pages) if "Sentence number 22 of" in text)
     assert last > first, "the fixture's paragraph should span pages"
     leaflet = tailored(content, Request(path, "adult"))
     assert check_pdf(built.pdf, leaflet, content) == []
@@ -220,16 +220,16 @@ def test_cli_names_each_miss_and_exits_non_zero(cli_runner, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("make", "message"),
+    ("make", "message", "code"),
     [
-        (lambda tmp: tmp / "nope.pdf", "nope.pdf: file not found"),
-        (lambda tmp: DUPIXENT, "dupixent.yaml: not a PDF"),
-        (lambda tmp: _write(tmp / "cut.pdf", build_leaflet("adult").pdf[:2000]), "cut.pdf: not a readable PDF"),
+        (lambda tmp: tmp / "nope.pdf", "nope.pdf: file not found", 2),
+        (lambda tmp: DUPIXENT, "dupixent.yaml: not a PDF", 2),
+        (lambda tmp: _write(tmp / "cut.pdf", build_leaflet("adult").pdf[:2000]), "cut.pdf: not a readable PDF", 3),
     ],
 )
-def test_cli_bad_pdf_is_one_clean_line(cli_runner, tmp_path, make, message):
+def test_cli_bad_pdf_is_one_clean_line(cli_runner, tmp_path, make, message, code):
     result = cli_runner.invoke(cli, ["check", str(make(tmp_path)), "-c", str(DUPIXENT), "-a", "adult"])
-    assert result.exit_code == 2
+    assert result.exit_code == code
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert result.output.startswith("Error: ") and message in result.output
 

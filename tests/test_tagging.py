@@ -169,16 +169,17 @@ def test_header_footer_and_frames_are_artifacts_not_content():
 
 
 def test_a_paragraph_split_across_pages_stays_one_element(tmp_path):
-    long_disclaimer = " ".join(f"Sentence number {n} of the disclaimer." for n in range(1, 201))
+    # As long as one text may be (2,000 characters); in large print that spans pages.
+    long_disclaimer = " ".join(f"Sentence number {n} of the disclaimer." for n in range(1, 53))
     content = tmp_path / "long.yaml"
     content.write_text((FIXTURES / "minimal.yaml").read_text().replace(
         "disclaimer: This is a test leaflet.", f"disclaimer: {long_disclaimer}"))
-    rendered = render_request(Request(content, "adult"))
+    rendered = render_request(Request(content, "adult", style="large-print"))
     assert rendered.pages >= 3
     disclaimer = walk(rendered.pdf)[-2]  # the last element is the last page's footer
     assert disclaimer[0] == "P" and len({page for page, _ in disclaimer[2]}) >= 2
-    assert elements_with_text(rendered.pdf)[-2][1].replace("\n", " ").count("Sentence number") == 200
-    leaflet = tailored(load_content(content), Request(content, "adult"))
+    assert elements_with_text(rendered.pdf)[-2][1].replace("\n", " ").count("Sentence number") == 52
+    leaflet = tailored(load_content(content), Request(content, "adult", style="large-print"))
     assert tag_misses(rendered.pdf, leaflet) == []
 
 
