@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import ipaddress
-from pathlib import Path
 
 from ..errors import LeafletError
 from .app import Settings, create_app
