@@ -25,6 +25,10 @@ def _property(field: Field, library: Library) -> dict[str, Any]:
     if field.kind == "number":
         described["type"] = ["number", "string", "null"]
         described["description"] += f" A number ({field.unit}), or a string such as \"4,5\"."
+    elif field.kind == "uses":
+        described["type"] = ["array", "string", "null"]
+        described["items"] = {"type": "string"}
+        described["description"] += " Use ids from GET /api/medicines: a list, or one string such as \"asthma;eczema\"."
     else:
         described["type"] = ["string", "null"]
     if field.choices is not None:
