@@ -14,9 +14,9 @@ from .layout import PAGE_SIZES, Personal
 from .load import load_yaml
 from .model import Content
 from .styles import available_styles
-from .tailor import AUDIENCES
+from .tailor import AUDIENCES, serves
 from .translation import content_for
-from .validate import schema_version, validate as validate_against
+from .validate import load_content, schema_version, validate as validate_against
 
 AUDIENCE_CHOICES = [*AUDIENCES, "all"]
 
@@ -85,7 +85,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("content", type=click.Path(path_type=Path))
+@click.argument("contents", metavar="CONTENT...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--audience", "-a", required=True, type=click.Choice(AUDIENCE_CHOICES, case_sensitive=False),
               help="Who reads it: caregiver (of a child under 12), adolescent (12-17), adult (18+), "
                    "or all three.")
@@ -110,15 +110,19 @@ def cli() -> None:
 @click.option("--language", "-l", metavar="CODE",
               help="The content's translation to print: es picks <medicine>.es.yaml beside CONTENT.")
 @click.option("--strict", is_flag=True, help="Refuse a translation not yet reviewed by a qualified person.")
-def build_command(content: Path, audience: str, patient_age: float | None, patient_weight: float | None,
+def build_command(contents: tuple[Path, ...], audience: str, patient_age: float | None, patient_weight: float | None,
                   style: str, page_size: str, output: Path | None, uses: tuple[str, ...],
                   patient_name: str | None, directions: str | None, pdfa: bool, language: str | None,
                   strict: bool) -> None:
-    """Build one leaflet (or one per audience with --audience all).
+    """Build one leaflet (or one per audience with --audience all, and per content file).
+
+    With --audience all, an audience that no use of the medicine applies to (a medicine
+    for children only has nothing for an adult) is skipped with a note.
 
     \b
     Examples:
       leaflet build content/dupixent.yaml --audience adult
+      leaflet build content/*.yaml --audience all
       leaflet build content/dupixent.yaml -a caregiver --patient-age 3 --patient-weight 14
       leaflet build content/dupixent.yaml -a all --style large-print --page-size letter
       leaflet build content/dupixent.yaml -a adult --use asthma --patient-name "Zoë Martin" \\
@@ -126,18 +130,28 @@ def build_command(content: Path, audience: str, patient_age: float | None, patie
       leaflet build content/dupixent.yaml -a adult --pdfa
       leaflet build content/dupixent.yaml -a all --language es
     """
-    content = content_for(content, language)
-    audiences = list(AUDIENCES) if audience == "all" else [audience]
-    if len(audiences) > 1:
+    if len(contents) > 1 and output is not None:
+        raise LeafletError("--output names one file; it cannot be used with several content files")
+    if audience == "all":
         if output is not None:
             raise LeafletError("--output names one file; it cannot be used with --audience all")
         if patient_age is not None:
             raise LeafletError("--patient-age belongs to one audience; it cannot be used with --audience all")
-    for each in audiences:
-        personal = Personal(patient_name=patient_name or None, directions=directions or None)
-        request = Request(content, each, patient_age, patient_weight, style, page_size, personal, uses, pdfa=pdfa)
-        path, rendered = build(request, output, strict=strict)
-        click.echo(f"wrote {path} ({rendered.pages} page{'s' if rendered.pages != 1 else ''})")
+    personal = Personal(patient_name=patient_name or None, directions=directions or None)
+    for content in contents:
+        content = content_for(content, language)
+        audiences = [audience]
+        if audience == "all":
+            loaded = load_content(content)
+            audiences = [name for name, each in AUDIENCES.items() if serves(loaded, each)]
+            for name in AUDIENCES:
+                if name not in audiences:
+                    click.echo(f"skipped {content} for the {name} audience: no use of {loaded.name} applies to it",
+                               err=True)
+        for each in audiences:
+            request = Request(content, each, patient_age, patient_weight, style, page_size, personal, uses, pdfa=pdfa)
+            path, rendered = build(request, output, strict=strict)
+            click.echo(f"wrote {path} ({rendered.pages} page{'s' if rendered.pages != 1 else ''})")
 
 
 cli.add_command(build_command, name="build")

@@ -274,6 +274,13 @@ _ORDER = ("about", "uses", "important", "before", "how_to_use", "devices", "givi
           "overdose", "side_effects", "avoid", "storage", "contents", "questions")
 
 
+def serves(content: Content, audience: Audience) -> bool:
+    """Whether any use applies to an audience at all: a medicine written for parents of
+    children only has nothing to say to an adult, and `--audience all` skips that reader."""
+    items = content.uses.items if content.uses else []
+    return not items or any(applies_to(use.applies, Reader(audience)) for use in items)
+
+
 def tailor(content: Content, reader: Reader) -> Leaflet:
     items = content.uses.items if content.uses else []
     _check_prescribed(content, reader)

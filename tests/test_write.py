@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, ROOT
 from leaflet import write
 from leaflet.cli import cli
 from leaflet.errors import LeafletError
@@ -55,6 +55,26 @@ def test_build_writes_the_default_output_name(cli_runner, tmp_path, monkeypatch)
     assert sorted(os.listdir(tmp_path / "output")) == [
         "testamol-adolescent.pdf", "testamol-adult.pdf", "testamol-caregiver.pdf"]
     assert (tmp_path / "output" / "testamol-adult.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_build_all_skips_an_audience_the_medicine_is_not_for(cli_runner, tmp_path, monkeypatch):
+    """Acetaminophen's one use is for children under 12: `-a all` builds the caregiver
+    leaflet, says why the other two were skipped, and succeeds; several files build in one go."""
+    monkeypatch.chdir(tmp_path)
+    acetaminophen = ROOT / "content" / "acetaminophen.yaml"
+    result = cli_runner.invoke(cli, ["build", str(acetaminophen), str(MINIMAL), "-a", "all"])
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(tmp_path / "output")) == [
+        "acetaminophen-caregiver.pdf", "testamol-adolescent.pdf", "testamol-adult.pdf", "testamol-caregiver.pdf"]
+    assert "skipped" in result.output and "for the adult audience: no use of acetaminophen applies" in result.output
+    one_reader = cli_runner.invoke(cli, ["build", str(acetaminophen), "-a", "adult"])
+    assert one_reader.exit_code != 0 and "no use of acetaminophen applies to the adult audience" in one_reader.output
+
+
+def test_output_cannot_name_one_file_for_several_contents(cli_runner, tmp_path):
+    result = cli_runner.invoke(cli, ["build", str(MINIMAL), str(MINIMAL), "-a", "adult", "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0 and "several content files" in result.output
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_the_cli_accepts_any_case_and_a_decimal_comma(cli_runner, tmp_path):
