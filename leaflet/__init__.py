@@ -4,4 +4,4 @@ The pipeline is load -> validate -> tailor -> layout -> write, one module per st
 `leaflet.build` strings them together and `leaflet.cli` is a thin click layer on top.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
