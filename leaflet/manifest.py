@@ -253,15 +253,21 @@ def _yes_no(values: dict[str, str], column: str, problems: list[str], default: b
     return text in _YES
 
 
-def _text(values: dict[str, str], column: str, problems: list[str]) -> str | None:
-    text = unicodedata.normalize("NFC", (values.get(column) or "").strip())
+def _text(values: dict[str, str], column: str, problems: list[str], limit: int = MAX_TEXT,
+          join_lines: bool = False) -> str | None:
+    """A printed cell: a line break or control character is refused (or, with join_lines,
+    line breaks become spaces, as in directions pasted from a label); patient data, so
+    problems name the column and code points, never the value."""
+    raw = values.get(column) or ""
+    text = unicodedata.normalize("NFC", " ".join(raw.split()) if join_lines else raw.strip())
     if not text:
         return None
-    if len(text) > MAX_TEXT:
-        problems.append(f"{column}: longer than {MAX_TEXT} characters")
+    if len(text) > limit:
+        problems.append(f"{column}: longer than {limit} characters")
         return None
     if any(unicodedata.category(ch).startswith("C") or ch in "\n\r\u2028\u2029" for ch in text):
-        problems.append(f"{column}: contains a line break or control character")
+        what = "a control character" if join_lines else "a line break or control character"
+        problems.append(f"{column}: contains {what}")
         return None
     problem = fonts.cannot_draw(text)
     if problem:
@@ -273,24 +279,6 @@ def _text(values: dict[str, str], column: str, problems: list[str]) -> str | Non
 def _uses(values: dict[str, str]) -> tuple[str, ...]:
     """The `uses` cell: use ids separated by ';', ',' or spaces ("asthma; eczema")."""
     return tuple(dict.fromkeys(part for part in re.split(r"[;,\s]+", values.get("uses") or "") if part))
-
-
-def _directions(values: dict[str, str], problems: list[str]) -> str | None:
-    """The `directions` cell: line breaks in it become spaces; patient data, so never quoted."""
-    text = unicodedata.normalize("NFC", " ".join((values.get("directions") or "").split()))
-    if not text:
-        return None
-    if len(text) > MAX_DIRECTIONS:
-        problems.append(f"directions: longer than {MAX_DIRECTIONS} characters")
-        return None
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
-        problems.append("directions: contains a control character")
-        return None
-    problem = fonts.cannot_draw(text)
-    if problem:
-        problems.append(f"directions: {problem}")
-        return None
-    return text
 
 
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
@@ -355,7 +343,7 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
         patient_name=_text(values, "patient_name", problems),
         pharmacy=_text(values, "pharmacy", problems),
         pharmacy_phone=_text(values, "pharmacy_phone", problems),
-        directions=_directions(values, problems),
+        directions=_text(values, "directions", problems, MAX_DIRECTIONS, join_lines=True),
     )
     uses = _uses(values)
     style = (values.get("style") or "").strip() or "standard"

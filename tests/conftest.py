@@ -24,6 +24,16 @@ def pdf_text(pdf: bytes) -> str:
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
+def long_disclaimer_content(tmp_path: Path) -> Path:
+    """The minimal fixture with a disclaimer as long as one text may be (2,000 characters):
+    in large print it is taller than a page."""
+    long_disclaimer = " ".join(f"Sentence number {n} of the disclaimer." for n in range(1, 53))
+    content = tmp_path / "long.yaml"
+    content.write_text((FIXTURES / "minimal.yaml").read_text().replace(
+        "disclaimer: This is a test leaflet.", f"disclaimer: {long_disclaimer}"))
+    return content
+
+
 class Built:
     def __init__(self, pdf: bytes, pages: int) -> None:
         self.pdf = pdf

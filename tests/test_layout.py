@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from conftest import DUPIXENT, FIXTURES, build_leaflet
+from conftest import DUPIXENT, FIXTURES, build_leaflet, long_disclaimer_content
 from leaflet.build import Request, render_request
 from leaflet.layout import Personal
 
@@ -144,12 +144,7 @@ def test_a_long_medicine_name_is_shortened_in_the_header_not_run_off_the_page(tm
 
 
 def test_a_box_too_tall_for_the_page_continues_on_the_next(tmp_path):
-    # As long as one text may be (2,000 characters); in large print that is taller than a page.
-    long_disclaimer = " ".join(f"Sentence number {n} of the disclaimer." for n in range(1, 53))
-    content = tmp_path / "long.yaml"
-    content.write_text((FIXTURES / "minimal.yaml").read_text().replace(
-        "disclaimer: This is a test leaflet.", f"disclaimer: {long_disclaimer}"))
-    rendered = render_request(Request(content, "adult", style="large-print"))
+    rendered = render_request(Request(long_disclaimer_content(tmp_path), "adult", style="large-print"))
     from conftest import pdf_text
     text = pdf_text(rendered.pdf)
     assert rendered.pages >= 3

@@ -15,7 +15,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from conftest import DUPIXENT, FIXTURES, build_leaflet
+from conftest import DUPIXENT, FIXTURES, build_leaflet, long_disclaimer_content
 from leaflet.build import Request, render_request, tailored
 from leaflet.check import MISTAGGED, UNTAGGED, check_pdf, tag_misses
 from leaflet.layout import Personal
@@ -169,11 +169,7 @@ def test_header_footer_and_frames_are_artifacts_not_content():
 
 
 def test_a_paragraph_split_across_pages_stays_one_element(tmp_path):
-    # As long as one text may be (2,000 characters); in large print that spans pages.
-    long_disclaimer = " ".join(f"Sentence number {n} of the disclaimer." for n in range(1, 53))
-    content = tmp_path / "long.yaml"
-    content.write_text((FIXTURES / "minimal.yaml").read_text().replace(
-        "disclaimer: This is a test leaflet.", f"disclaimer: {long_disclaimer}"))
+    content = long_disclaimer_content(tmp_path)
     rendered = render_request(Request(content, "adult", style="large-print"))
     assert rendered.pages >= 3
     disclaimer = walk(rendered.pdf)[-2]  # the last element is the last page's footer
