@@ -42,7 +42,8 @@ from . import fonts, i18n, rtl, tagging
 from .errors import LeafletError
 from .pdfmeta import Claims, add_metadata, add_output_intent, document_id, set_document_id
 from .styles import Style, TextStyle
-from .tagging import Node, Recorder, TableTags, Tagged, TaggingCanvasMixin, artifact, group, list_item
+from .tagging import (Node, Recorder, TableTags, Tagged, TaggingCanvasMixin, artifact, group, link_markup,
+                      list_item)
 from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning, WarningList
 
 rtl.install()
@@ -462,10 +463,23 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
     return story
 
 
+def _linked(block: Para, look: _Look) -> Flowable:
+    """A paragraph whose web address is a link (a Link element over a URI annotation)."""
+    before, _, after = block.text.partition(block.url)
+    described = before.rstrip(", ")
+    link, node = link_markup(block.url, f"{described}: {block.url}" if described else block.url)
+    made = look.paragraph(markup(before) + link + markup(after), look.body, escaped=True)
+    node.parent = made.node
+    made.links = {block.url: node}
+    return made
+
+
 def _block(block, look: _Look, width: float) -> Flowable:
     if isinstance(block, Para):
         if block.bullet:
             return look.paragraph(block.text, look.bullet, BULLET)
+        if block.url and block.url in block.text:
+            return _linked(block, look)
         return look.paragraph(block.text, look.body)
     if isinstance(block, SubHeading):
         return look.paragraph(block.text, look.subheading)

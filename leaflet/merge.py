@@ -84,6 +84,8 @@ class _Copier:
         self.pages = page_numbers  # source page reference -> its new number
         self.numbers: dict[tuple[int, int], int] = {}
         self.queue: deque[tuple[int, PdfObject]] = deque()
+        #: Added to an annotation's /StructParent: its ParentTree key in the merged file.
+        self.key_offset = 0
 
     def ref(self, reference: IndirectObject) -> bytes:
         key = (reference.idnum, reference.generation)
@@ -110,7 +112,8 @@ class _Copier:
             stream.write(data)
             stream.write(b"\nendstream")
         elif isinstance(value, DictionaryObject):
-            self.write_dict(value, {})
+            key = value.get("/StructParent") if value.get("/Type") == "/Annot" else None
+            self.write_dict(value, {} if key is None else {"/StructParent": b"%d" % (self.key_offset + int(key))})
         elif isinstance(value, ArrayObject):
             stream.write(b"[")
             for index, item in enumerate(value):
@@ -220,7 +223,7 @@ def _merge_into(stream: BinaryIO, leaflets: Iterable[tuple[Path, str]], title: s
         numbers = {(p.indirect_reference.idnum, p.indirect_reference.generation): out.allocate()
                    for p in source_pages}
         copier = _Copier(out, numbers)
-        first_key = tags.next_key
+        first_key = copier.key_offset = tags.next_key
         for page in source_pages:
             key = (page.indirect_reference.idnum, page.indirect_reference.generation)
             out.begin(numbers[key])
@@ -464,7 +467,8 @@ class _Tags:
                 return
             part = self._copy_parsed(copier, top, nums, mark, lang)
         self.parts.append(part)
-        self.next_key += pages
+        # the pages' keys, then its annotations' (links'), if any
+        self.next_key += max(pages, int(tree.get("/ParentTreeNextKey", 0)))
 
     def _copy_parsed(self, copier: _Copier, top: IndirectObject, nums, mark: str, lang) -> int:
         out, stream = copier.out, copier.out.stream
@@ -482,10 +486,14 @@ class _Tags:
         out.end()
         nums = nums.get_object()
         for key, entry in zip(nums[0::2], nums[1::2]):
-            number = out.allocate()
-            out.begin(number)
-            copier.write_value(entry)
-            out.end()
+            if isinstance(entry, IndirectObject) and isinstance(entry.get_object(), DictionaryObject):
+                copier.ref(entry)  # an annotation's entry: its one element (a link's)
+                number = copier.numbers[(entry.idnum, entry.generation)]
+            else:  # a page's entry: the array of its marked content's elements
+                number = out.allocate()
+                out.begin(number)
+                copier.write_value(entry)
+                out.end()
             self.parent_tree.append((self.next_key + int(key), number))
         copier.drain()
         return part

@@ -13,6 +13,8 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NumberObject
 
 HEADINGS = {"H", "H1", "H2", "H3", "H4", "H5", "H6"}
+#: Elements inside a line of text (a link in a paragraph): read as part of their parent's text.
+INLINE = {"Link", "Span"}
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,17 @@ def read_tags(reader: PdfReader) -> Tags:
             return page_index.get(pg.idnum, inherited)
         return inherited
 
-    def walk(node, depth: int, page: int | None) -> None:
+    def role_of(node) -> str:
+        role = str(node.get("/S", "/"))[1:]
+        return str(role_map.get("/" + role, "/" + role))[1:]
+
+    def walk(node, depth: int, page: int | None, own: list[str] | None = None) -> None:
+        """Add `node` to the elements; an inline node (`own` given) adds its text there."""
         node = _resolve(node)
         page = page_of(node, page)
-        role = str(node.get("/S", "/"))[1:]
-        role = str(role_map.get("/" + role, "/" + role))[1:]
-        own: list[str] = []
+        role = role_of(node)
+        inline = own is not None
+        own = own if inline else []
         kids = _resolve(node.get("/K"))
         kids = kids if isinstance(kids, ArrayObject) else [kids] if kids is not None else []
         children = []
@@ -109,8 +116,14 @@ def read_tags(reader: PdfReader) -> Tags:
             elif isinstance(kid, DictionaryObject) and kid.get("/Type") == "/MCR":
                 at = page_of(kid, page)
                 own.append(texts[at].get(int(kid["/MCID"]), "") if at is not None else "")
+            elif isinstance(kid, DictionaryObject) and kid.get("/Type") == "/OBJR":
+                continue  # an annotation (a link's): no text of its own
+            elif isinstance(kid, DictionaryObject) and role_of(kid) in INLINE:
+                walk(kid, depth + 1, page, own)
             elif isinstance(kid, DictionaryObject):
                 children.append(kid)
+        if inline:
+            return
         elements.append(Element(role, depth, " ".join(own)))
         for child in children:
             walk(child, depth + 1, page)

@@ -13,6 +13,12 @@ style (`style.role`, default P; a bulleted style's LI gets its Lbl and LBody), a
 (a box, a table) gives its parts a parent node, and the recorder places each node in the
 tree the first time it draws, in the container it is drawn in; list items drawn one after
 another in the same container make one list (L).
+
+A link in a paragraph (`link_markup`) is a Link element inside the paragraph's element,
+between Spans holding the text around it: its text is its own marked content (opened and closed inside the paragraph's text object
+by two zero-width `<ondraw>` callbacks), and each link annotation ReportLab makes for it
+(one per line the address runs over) is an OBJR kid of the Link, with /StructParent,
+/Contents and the print flag (/F 4, which PDF/A asks for).
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFObject, PDFString
+from xml.sax.saxutils import escape
+
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObject, PDFString
 
 #: Structure types that are not in PDF 1.7's standard set, and the standard type each maps to.
 ROLE_MAP = {"Aside": "Sect"}
@@ -42,6 +50,18 @@ class Node:
     placed: bool = False
     #: A list item's label (Lbl, the bullet) and body (LBody), see `list_item`.
     label_body: tuple[Node, Node] | None = None
+    #: A Link's description of where it goes, its annotations' /Contents.
+    contents: str | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Annotation:
+    """A Link element's kid: the annotation ReportLab named `name` on page `page`."""
+
+    name: str
+    page: int
+    #: Its /StructParent, a ParentTree key given when the tree is written.
+    struct_parent: _Raw
 
 
 class Recorder:
@@ -56,6 +76,9 @@ class Recorder:
         self.in_artifact = 0
         #: While a list item draws: the nodes for its text objects (label, then body).
         self.text_nodes: list[Node] | None = None
+        #: While a paragraph with links draws: its node and its Link nodes by address.
+        self.inline: tuple[Node, dict[str, Node]] | None = None
+        self.annotations: list[tuple[Node, Annotation]] = []
 
     def next_page(self) -> None:
         self.page += 1
@@ -160,6 +183,9 @@ class Recorder:
             for kid in node.kids:
                 if isinstance(kid, Node):
                     kids.append(b"%d 0 R" % number[id(kid)])
+                elif isinstance(kid, Annotation):
+                    kids.append(b"<< /Type /OBJR /Obj %d 0 R /Pg %d 0 R >>"
+                                % (numbers[doc.refAnnotation(kid.name).name][0], page_numbers[kid.page]))
                 elif kid[0] == first_page:
                     kids.append(b"%d" % kid[1])
                 else:
@@ -175,12 +201,21 @@ class Recorder:
             raw.data = b"".join(parts)
         nums = b" ".join(b"%d [%s]" % (index, b" ".join(b"%d 0 R" % number[id(node)] for node in page_marks))
                          for index, page_marks in enumerate(self.marks[:len(pages)]))
+        next_key = len(pages)
+        for node, annotation in self.annotations:  # each annotation's key, after the pages'
+            annotation.struct_parent.data = b"%d" % next_key
+            nums += b" %d %d 0 R" % (next_key, number[id(node)])
+            next_key += 1
+        for page_index in {annotation.page for _, annotation in self.annotations}:
+            page = pages[page_index][1]  # PDF/UA: a page with annotations tabs in structure order
+            page.__NoDefault__ = [*page.__NoDefault__, "Tabs"]
+            page.Tabs = PDFName("S")
         parent_tree = _Raw(b"<< /Nums [" + nums + b"] >>")
         used = {node.role for node in order}
         role_map = b"".join(b" /%s /%s" % (role.encode("ascii"), standard.encode("ascii"))
                             for role, standard in ROLE_MAP.items() if role in used)
         tree_root.data = (b"<< /Type /StructTreeRoot /K %d 0 R /ParentTree %d 0 R /ParentTreeNextKey %d"
-                          % (number[id(self.root)], numbers[doc.Reference(parent_tree).name][0], len(pages))
+                          % (number[id(self.root)], numbers[doc.Reference(parent_tree).name][0], next_key)
                           + (b" /RoleMap <<" + role_map + b" >>" if role_map else b"") + b" >>")
         doc.Catalog.StructTreeRoot = doc.Reference(tree_root)
         doc.Catalog.MarkInfo = PDFDictionary({"Marked": "true"})
@@ -198,6 +233,8 @@ class _Raw(PDFObject):
 
 def _first_page(node: Node) -> int | None:
     for kid in node.kids:
+        if isinstance(kid, Annotation):
+            continue
         found = kid[0] if isinstance(kid, tuple) else _first_page(kid)
         if found is not None:
             return found
@@ -231,6 +268,13 @@ class Tagged:
                 return super().drawOn(canvas, x, y, _sW)
             finally:
                 tags.text_nodes = None
+        links = getattr(self, "links", None)
+        if links and not tags.in_artifact:  # marked inside its text object, see TaggingCanvasMixin
+            tags.inline = (self.node, links)
+            try:
+                return super().drawOn(canvas, x, y, _sW)
+            finally:
+                tags.inline = None
         opened = tags.begin(canvas._code, self.node)
         try:
             return super().drawOn(canvas, x, y, _sW)
@@ -242,7 +286,20 @@ class Tagged:
         parts = super().split(availWidth, availHeight)
         for part in parts:
             part.node = self.node
+            if getattr(self, "links", None):
+                part.links = self.links
         return parts
+
+
+_LINK_CALLBACK = "leaflet_link"
+
+
+def link_markup(url: str, contents: str) -> tuple[str, Node]:
+    """Paragraph markup for `url` printed as a link, and its Link node (`contents`: the
+    annotation's description). Give the paragraph a `links` dict {url: node}."""
+    href = escape(url, {'"': "&quot;"})
+    return (f'<a href="{href}"><ondraw name="{_LINK_CALLBACK}" label="start {href}"/>{escape(url)}'
+            f'<ondraw name="{_LINK_CALLBACK}" label="end {href}"/></a>', Node("Link", contents=contents))
 
 
 @contextmanager
@@ -306,10 +363,53 @@ def list_item(node: Node) -> Node:
 
 
 class TaggingCanvasMixin:
-    """For the canvas: text objects of a list item are marked one by one (label, body)."""
+    """For the canvas: text objects of a list item are marked one by one (label, body); a
+    paragraph with links is marked inside its text object, its links as Link elements."""
+
+    def beginText(self, *args, **kwargs):
+        textobject = super().beginText(*args, **kwargs)
+        tags: Recorder | None = getattr(self, "tags", None)
+        if tags is not None and tags.inline is not None:
+            textobject._tagged = tags.begin(textobject._code, Node("Span", parent=tags.inline[0]))
+        return textobject
+
+    def getNamedCB(self, name):
+        if name == _LINK_CALLBACK:
+            return self._link_edge
+        return super().getNamedCB(name)
+
+    def _link_edge(self, canvas, kind, label) -> None:
+        """At the start of a link's text (label "start ADDRESS") its Link's marked content
+        opens; at its end ("end ADDRESS") a Span of the paragraph's. (The paragraph holds
+        only elements, Span, Link, Span: checkers that read an element's own content
+        before its children's then get the reading order right.)"""
+        tags: Recorder | None = getattr(self, "tags", None)
+        textobject = self._curr_tx_info["tx"]
+        if tags is None or tags.inline is None or not getattr(textobject, "_tagged", False):
+            return
+        node, links = tags.inline
+        code = textobject._code
+        tags.end(code)
+        edge, _, url = label.partition(" ")
+        tags.begin(code, links[url] if edge == "start" else Node("Span", parent=node))
+
+    def linkURL(self, url, rect, relative=0, thickness=0, color=None, dashArray=None, kind="URI", **kw):
+        tags: Recorder | None = getattr(self, "tags", None)
+        link = tags.inline[1].get(url) if tags is not None and tags.inline is not None else None
+        if link is None:
+            return super().linkURL(url, rect, relative, thickness, color, dashArray, kind, **kw)
+        struct_parent = _Raw()
+        kw.update(StructParent=struct_parent, Contents=PDFString(link.contents or url), F=4)
+        super().linkURL(url, rect, relative, thickness, color, dashArray, kind, **kw)
+        annotation = Annotation(f"NUMBER{self._annotationCount}", tags.page, struct_parent)
+        link.kids.append(annotation)
+        tags.annotations.append((link, annotation))
 
     def drawText(self, textobject):
         tags: Recorder | None = getattr(self, "tags", None)
+        if getattr(textobject, "_tagged", False):
+            textobject._tagged = False
+            tags.end(textobject._code)
         nodes = tags.text_nodes if tags is not None else None
         if not nodes:
             return super().drawText(textobject)

@@ -86,6 +86,8 @@ class Para:
     bullet: bool = False
     #: A sentence to score; False for a label such as a source's title and address.
     prose: bool = True
+    #: A web address printed in the text, to be a link there (a source's page).
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,8 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
             add(part.heading, pick(part.lines, name, (name, "lines")))
     cited = _cited(content, facts)
     if len(cited) > 1:
-        add(words.sources.heading, [Para(_describe_source(s, full=True, words=words), prose=False) for s in cited])
+        add(words.sources.heading, [Para(_describe_source(s, full=True, words=words), prose=False, url=s.url or "")
+                                        for s in cited])
 
     disclaimer = say(content.disclaimer, "disclaimer", ("disclaimer",), safety=True)
     source = content.source

@@ -14,7 +14,7 @@ import pikepdf.pdfa
 import pytest
 from pypdf import PdfReader
 
-from conftest import DUPIXENT
+from conftest import DUPIXENT, ROOT
 from leaflet.build import Request, render_request
 from leaflet.cli import cli
 from leaflet.layout import Personal
@@ -39,6 +39,20 @@ def test_pdfa_passes_the_offline_pdfa_2b_rules_and_both_pdfua_checkers(style, pa
                                  personal=Personal("Zoë Martin", "High Street Pharmacy", "01632 960 000"))).pdf
     path = tmp_path / "a.pdf"
     path.write_bytes(pdf)
+    report = pikepdf.pdfa.validate_written(str(path), "2b")
+    assert [f"{f.rule_id}: {f.message}" for f in report.findings if f.message not in NOT_PROBLEMS] == []
+    assert pdfua.validate(str(path)).findings == ()
+    assert outloud.check(str(path)).verdict == "pass"
+
+
+def test_pdfa_with_links_passes_too(tmp_path):
+    """Sources' web addresses are link annotations: printable (/F 4), as PDF/A-2 asks."""
+    pdf = render_request(Request(ROOT / "content" / "epinephrine.yaml", "adult", pdfa=True)).pdf
+    path = tmp_path / "a.pdf"
+    path.write_bytes(pdf)
+    with pikepdf.open(path) as doc:
+        annotations = [annotation for page in doc.pages for annotation in page.get("/Annots", [])]
+        assert len(annotations) >= 3 and all(int(annotation.F) == 4 for annotation in annotations)
     report = pikepdf.pdfa.validate_written(str(path), "2b")
     assert [f"{f.rule_id}: {f.message}" for f in report.findings if f.message not in NOT_PROBLEMS] == []
     assert pdfua.validate(str(path)).findings == ()

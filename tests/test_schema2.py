@@ -510,8 +510,8 @@ def test_ages_and_weights_are_read_from_text(text, bounds):
                                              ("adult", "large-print")])
 def test_schema2_leaflets_are_tagged_in_reading_order_and_pass_pdfua(audience, style, tmp_path):
     """The new blocks (boxed warnings, forms and dose tables, side-effect lists, the emergency
-    box, sources) are tagged like the rest. (outloud's heuristics still ask for review of two
-    stacked two-column tables and of printed addresses that are not links.)"""
+    box, sources, their addresses as links) are tagged like the rest. (outloud's heuristics
+    still ask for review of two stacked two-column tables.)"""
     import pdfua
     from test_tagging import elements_with_text, squash
 

@@ -15,12 +15,12 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from conftest import DUPIXENT, FIXTURES, build_leaflet, long_disclaimer_content
+from conftest import DUPIXENT, FIXTURES, ROOT, build_leaflet, long_disclaimer_content
 from leaflet.build import Request, render_request, tailored
 from leaflet.check import MISTAGGED, UNTAGGED, check_pdf, tag_misses
 from leaflet.layout import Personal
 from leaflet.structure import page_texts
-from leaflet.tailor import printed
+from leaflet.tailor import Para, printed
 from leaflet.validate import load_content
 
 STYLES = ("standard", "large-print", "ink-saver")
@@ -42,19 +42,28 @@ def walk(pdf: bytes) -> list[tuple[str, int, list[tuple[int, int]]]]:
         pages = {page.objgen: index for index, page in enumerate(doc.pages)}
         out = []
 
-        def visit(node, depth, page):
+        def visit(node, depth, page, marks=None):
+            """Inline elements (a Link and the Spans around it) add their marks to their
+            parent's (`marks` given): together they make one line of text."""
             if "/Pg" in node:
                 page = pages[node.Pg.objgen]
             role = str(node.S)[1:]
-            marks, children = [], []
+            inline = marks is not None
+            marks, children = marks if inline else [], []
             kids = node.get("/K")
             for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
                 if isinstance(kid, int):
                     marks.append((page, int(kid)))
                 elif kid.get("/Type") == "/MCR":
                     marks.append((pages[kid.Pg.objgen], int(kid.MCID)))
+                elif kid.get("/Type") == "/OBJR":
+                    continue  # a link's annotation
+                elif str(kid.S) in ("/Link", "/Span"):
+                    visit(kid, depth + 1, page, marks)
                 else:
                     children.append(kid)
+            if inline:
+                return
             out.append((role_map.get(role, role), depth, marks))
             for child in children:
                 visit(child, depth + 1, page)
@@ -62,7 +71,13 @@ def walk(pdf: bytes) -> list[tuple[str, int, list[tuple[int, int]]]]:
         visit(tree.K, 0, None)
         # The ParentTree maps each page's MCIDs back to the same elements.
         nums = list(tree.ParentTree.Nums)
-        # (a merged file's blank backs have no content and no StructParents)
+        # (a merged file's blank backs have no content and no StructParents; an entry that
+        # is one element, not an array, is an annotation's: a link's, see the links test)
+        annotation_keys = [int(key) for key, entry in zip(nums[0::2], nums[1::2]) if not isinstance(entry, pikepdf.Array)]
+        assert sorted(annotation_keys) == sorted(int(a.StructParent) for page in doc.pages
+                                                 for a in page.get("/Annots", []))
+        nums = [item for key, entry in zip(nums[0::2], nums[1::2]) if isinstance(entry, pikepdf.Array)
+                for item in (key, entry)]
         assert [int(n) for n in nums[0::2]] == [int(page.StructParents) for page in doc.pages
                                                 if "/StructParents" in page]
         page_of_key = {int(page.StructParents): index for index, page in enumerate(doc.pages)
@@ -75,7 +90,9 @@ def walk(pdf: bytes) -> list[tuple[str, int, list[tuple[int, int]]]]:
 def elements_with_text(pdf: bytes) -> list[tuple[str, str]]:
     texts, untagged = page_texts(PdfReader(io.BytesIO(pdf)))
     assert untagged == []
-    return [(role, " ".join(texts[page][mcid] for page, mcid in marks))
+    # pypdf gives a line's text to the sequence open when the line ends, so a link's
+    # sequence in mid-line may read back empty: its text is in its paragraph's next one.
+    return [(role, " ".join(texts[page].get(mcid, "") for page, mcid in marks))
             for role, _, marks in walk(pdf) if marks]
 
 
@@ -195,6 +212,85 @@ def test_a_table_split_across_pages_repeats_its_header_as_an_artifact(tmp_path):
     assert rows == 61
     leaflet = tailored(load_content(content), Request(content, "adult"))
     assert tag_misses(rendered.pdf, leaflet) == []
+
+
+def shown_text_by_mcid(page) -> dict[int, str]:
+    """The strings each marked-content sequence shows, read operator by operator (pypdf
+    gives a line's text to the sequence open when the line ends). ASCII only: ReportLab
+    keeps ASCII characters at their own codes in a font subset."""
+    shown: dict[int, str] = {}
+    open_mcids: list[int | None] = []
+    for operands, operator in pikepdf.parse_content_stream(page):
+        name = str(operator)
+        if name == "BDC":
+            properties = operands[1]
+            open_mcids.append(int(properties.MCID) if isinstance(properties, pikepdf.Dictionary)
+                              and "/MCID" in properties else None)
+        elif name == "BMC":
+            open_mcids.append(None)
+        elif name == "EMC":
+            open_mcids.pop()
+        elif name in ("Tj", "TJ", "'", '"') and open_mcids and open_mcids[-1] is not None:
+            parts = operands[-1] if name == "TJ" else [operands[-1]]
+            text = "".join(bytes(part).decode("latin-1") for part in parts if isinstance(part, pikepdf.String))
+            shown[open_mcids[-1]] = shown.get(open_mcids[-1], "") + text
+    return shown
+
+
+def test_each_printed_source_address_is_a_tagged_link(tmp_path):
+    """Sources print their web addresses: each is a Link element holding the address's
+    text and an OBJR to a URI annotation over it, so neither checker warns (LNK-010)."""
+    content = ROOT / "content" / "epinephrine.yaml"
+    request = Request(content, "adult")
+    leaflet = tailored(load_content(content), request)
+    urls = [block.url for section in leaflet.sections for block in section.blocks
+            if isinstance(block, Para) and block.url]
+    assert len(urls) == 3 and all(url.startswith("http") for url in urls)
+    pdf = render_request(request).pdf
+    path = tmp_path / "epinephrine.pdf"
+    path.write_bytes(pdf)
+    assert [(f.rule_id, f.message) for f in pdfua.validate(str(path)).findings] == []
+    result = outloud.check(str(path))
+    assert result.error is None
+    assert [(f.rule, f.message) for f in result.findings if f.severity in ("error", "warning")] == []
+    assert result.verdict == "pass"
+    assert tag_misses(pdf, leaflet) == []  # leaflet check reads a link as part of its line
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        pages = {page.objgen: index for index, page in enumerate(doc.pages)}
+        texts = [shown_text_by_mcid(page) for page in doc.pages]
+        nums = list(doc.Root.StructTreeRoot.ParentTree.Nums)
+        parent_tree = {int(key): value for key, value in zip(nums[0::2], nums[1::2])}
+        links = []
+
+        def find(node):
+            if node.get("/S") == "/Link":
+                links.append(node)
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    find(kid)
+
+        find(doc.Root.StructTreeRoot.K)
+        found = {}
+        for link in links:
+            assert link.P.S == "/P"  # inside its paragraph, between the Spans around it
+            page = pages[link.Pg.objgen]
+            kids = list(link.K)
+            text = "".join(texts[page][int(kid)] for kid in kids if isinstance(kid, int))
+            annotations = [kid.Obj for kid in kids if isinstance(kid, pikepdf.Dictionary) and kid.Type == "/OBJR"]
+            assert annotations, "a Link element without its annotation"
+            for annotation in annotations:
+                assert annotation.Subtype == "/Link" and annotation.A.S == "/URI"
+                assert int(annotation.F) == 4 and str(annotation.Contents).endswith(str(annotation.A.URI))
+                assert parent_tree[int(annotation.StructParent)].objgen == link.objgen
+            uri = {str(annotation.A.URI) for annotation in annotations}
+            assert len(uri) == 1
+            found[uri.pop()] = "".join(text.split())  # a long address wraps over lines
+        assert found == {url: url for url in urls}
+        for page in doc.pages:
+            if "/Annots" in page:
+                assert page.Tabs == "/S"
 
 
 # --- leaflet check on tags ----------------------------------------------------------------
@@ -334,6 +430,29 @@ def test_the_merged_print_file_is_tagged_with_a_part_per_leaflet(cli_runner, tmp
     start = [squash(text) for text in tagged].index(lines[0], 1)
     assert [squash(text) for text in tagged[start:start + len(lines) + 1] if "Preparedfor" not in squash(text)][
         :len(lines)] == lines
+
+
+def test_a_merged_print_file_keeps_each_link_tied_to_its_element(cli_runner, tmp_path):
+    """Each leaflet's annotations' ParentTree keys move with its pages' keys: no two share one."""
+    epinephrine = ROOT / "content" / "epinephrine.yaml"
+    result = _batch(cli_runner, tmp_path, [f"{epinephrine},adult,Zoë,standard,a4",
+                                           f"{epinephrine},adolescent,Łukasz,standard,a4"])
+    assert result.exit_code == 0, result.output
+    merged = tmp_path / "print.pdf"
+    assert pdfua.validate(str(merged)).findings == ()
+    with pikepdf.open(merged) as doc:
+        nums = list(doc.Root.StructTreeRoot.ParentTree.Nums)
+        keys = [int(key) for key in nums[0::2]]
+        assert keys == sorted(set(keys)) and int(doc.Root.StructTreeRoot.ParentTreeNextKey) == keys[-1] + 1
+        entries = dict(zip(keys, nums[1::2]))
+        annotations = [annotation for page in doc.pages for annotation in page.get("/Annots", [])]
+        assert len(annotations) >= 6
+        for annotation in annotations:
+            link = entries[int(annotation.StructParent)]
+            assert link.S == "/Link"
+            assert any(isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+                       and kid.Obj.objgen == annotation.objgen for kid in link.K)
+    walk(merged.read_bytes())
 
 
 def test_a_merge_that_would_mix_paper_sizes_is_refused(cli_runner, tmp_path):
