@@ -226,6 +226,7 @@ def test_the_page_reflows_to_a_narrow_screen(page):
     page.get_by_label("Patient's age").fill("40")
     page.get_by_role("button", name="Show the leaflet").click()
     expect(page).to_have_title(re.compile(r"^Ready: "))
+    page.wait_for_load_state("load")  # the stylesheet and preview images are in, so widths are final
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
 
