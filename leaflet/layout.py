@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import io
 import re
-import unicodedata
 from contextlib import nullcontext
 
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import fonts, i18n, rtl, tagging
+from . import fonts, i18n, rtl
 from .errors import LeafletError
 from .pdfmeta import Claims, add_metadata, add_output_intent, document_id, set_document_id
 from .styles import Style, TextStyle
@@ -109,7 +108,6 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
 
 def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, look: _Look,
             pdfa: bool) -> Rendered:
-    words = i18n.catalogue(leaflet.language)
     width, height = PAGE_SIZES[page_size]
     margin = style.margin_mm * mm
     frame_width = width - 2 * margin

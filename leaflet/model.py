@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema, model_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -109,16 +109,6 @@ def _partial_date(value: object) -> str:
 PartialDate = Annotated[str, BeforeValidator(_partial_date), WithJsonSchema({
     "anyOf": [{"type": "string", "pattern": _PARTIAL_DATE.pattern}, {"type": "integer", "minimum": 1000, "maximum": 9999}],
     "examples": ["2019-02-15", "2013-11", 2013]})]
-
-
-def print_date(value: str) -> str:
-    """A partial date as a reader sees it, to the precision given: "15 February 2019",
-    "November 2013", "2013" (never an invented day or month)."""
-    year, month, day = _PARTIAL_DATE.match(value).groups()
-    if month is None:
-        return year
-    date = dt.date(int(year), int(month), int(day or 1))
-    return f"{date:%B %Y}" if day is None else f"{date.day} {date:%B %Y}"
 
 
 def earliest_day(value: str) -> dt.date:

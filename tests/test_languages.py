@@ -186,7 +186,6 @@ def test_arabic_check_catches_another_audiences_leaflet():
 def test_arabic_text_is_right_aligned_and_shaped():
     built = build_leaflet("adult", content=ARABIC)
     boxes = _boxes(built.pdf)
-    margin_right = max(x for x, _, _ in boxes)
     # Body lines start at the right margin: the first word of the "What is" section,
     # "تصنع" (drawn right to left, so read back reversed), is the rightmost on its line.
     first = next((x, y) for x, y, w in boxes if unicodedata.normalize("NFKC", w)[::-1] == "تصنع")

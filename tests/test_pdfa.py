@@ -5,14 +5,12 @@ What no offline tool checks is listed in the README."""
 from __future__ import annotations
 
 import io
-import zlib
 
 import outloud
 import pdfua
 import pikepdf
 import pikepdf.pdfa
 import pytest
-from pypdf import PdfReader
 
 from conftest import DUPIXENT, ROOT
 from leaflet.build import Request, render_request
