@@ -202,7 +202,7 @@ def _author(leaflet: Leaflet, style: Style, personal: Personal) -> str:
 
 def _subject(leaflet: Leaflet) -> str:
     return (f"Patient leaflet about {leaflet.brand} ({leaflet.generic}) {_lower_first(leaflet.for_line)}, "
-            f"language {leaflet.language}. {leaflet.source_line}")
+            f"language {leaflet.language}. {rtl.plain(leaflet.source_line)}")
 
 
 def _keywords(leaflet: Leaflet) -> list[str]:

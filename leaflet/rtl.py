@@ -29,6 +29,28 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 _BASE_LEVEL = {"LTR": 0, "RTL": 1}
 
 
+#: Directional isolates (UAX #9): LRI, RLI and FSI open one, PDI closes it. A value put
+#: into a sentence of the other direction (an English title in an Arabic sentence) is
+#: wrapped in FSI ... PDI (`isolate`): inside, it keeps its own order and punctuation.
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+_OPENERS = LRI + RLI + FSI
+ISOLATES = _OPENERS + PDI
+_OBJECT = "\ufffc"  # a neutral (ON) character that stands for a whole isolate, as UAX #9 treats one
+
+
+def isolate(value: str) -> str:
+    """value wrapped in a first-strong isolate (FSI ... PDI); never drawn (see `plain`)."""
+    return FSI + value + PDI if value else value
+
+
+def plain(text: str) -> str:
+    """text without isolate characters: what is drawn, and what metadata carries."""
+    return text.translate(_NO_ISOLATES) if any(char in ISOLATES for char in text) else text
+
+
+_NO_ISOLATES = {ord(char): None for char in ISOLATES}
+
+
 def log2vis(text: str, base_direction: str | None = None, clean: bool = True,
             positions_V_to_L: list[int] | None = None, **_ignored) -> str:
     """The visual order of text (the signature of rlbidi's function of the same name).
@@ -36,8 +58,11 @@ def log2vis(text: str, base_direction: str | None = None, clean: bool = True,
     Fills positions_V_to_L (when given) with, for each visual character, the index of
     the logical character it shows: ReportLab maps visual words back to logical ones
     with it. Mirrored characters (brackets) are mirrored inside right-to-left runs.
-    Bidi control characters are dropped (rule X9), as `clean` asks.
+    Bidi control characters are dropped (rule X9), as `clean` asks, and so are isolate
+    characters, after they have done their work (`_with_isolates`).
     """
+    if any(char in ISOLATES for char in text):
+        return _with_isolates(text, base_direction, positions_V_to_L)
     storage = algorithm.get_empty_storage()
     if base_direction and base_direction.upper() in _BASE_LEVEL:
         base_level = _BASE_LEVEL[base_direction.upper()]
@@ -58,6 +83,62 @@ def log2vis(text: str, base_direction: str | None = None, clean: bool = True,
     if positions_V_to_L is not None:
         positions_V_to_L[:] = [char["index"] for char in chars]
     return "".join(char["ch"] for char in chars)
+
+
+def _with_isolates(text: str, base_direction: str | None, positions_V_to_L: list[int] | None) -> str:
+    """log2vis for text holding isolates; python-bidi's Python algorithm has none (its Rust
+    one has, but gives no positions).
+
+    As UAX #9 says, each isolate is one neutral character to the text around it (here
+    U+FFFC) and is ordered inside by its own direction: LRI left to right, RLI right to
+    left, FSI as its first letter says. A PDI with no opener before it closes an
+    isolate begun on an earlier line (the text is one line); an opener with no PDI runs
+    to the end.
+    """
+    outer, spans = [], []  # spans: (start, end, direction) of each isolate's inside
+    index, depth = 0, 0
+    first_pdi = text.find(PDI)
+    first_opener = min((text.find(c) for c in _OPENERS if c in text), default=-1)
+    if first_pdi >= 0 and (first_opener < 0 or first_pdi < first_opener):
+        spans.append((0, first_pdi, None))
+        outer.append(_OBJECT)
+        index = first_pdi + 1
+    while index < len(text):
+        char = text[index]
+        if char in _OPENERS:
+            end, depth = index + 1, 1
+            while end < len(text) and depth:
+                depth += text[end] in _OPENERS
+                depth -= text[end] == PDI
+                end += 1
+            inner_end = end - 1 if depth == 0 else end
+            spans.append((index + 1, inner_end, {LRI: "LTR", RLI: "RTL"}.get(char)))
+            outer.append(_OBJECT)
+            index = end
+        else:
+            if char != PDI:  # an unmatched closer: nothing to close
+                spans.append((index, index + 1, ""))
+                outer.append(char)
+            index += 1
+    outer_v_to_l: list[int] = []
+    outer_shown = log2vis("".join(outer), base_direction, positions_V_to_L=outer_v_to_l)
+    shown: list[str] = []
+    v_to_l: list[int] = []
+    for visual, logical in enumerate(outer_v_to_l):
+        start, end, direction = spans[logical]
+        if direction == "":  # an ordinary character, as the outer text shows it
+            shown.append(outer_shown[visual])
+            v_to_l.append(start)
+            continue
+        inside = text[start:end]
+        if direction is None:
+            direction = "RTL" if algorithm.get_base_level(plain(inside)) == 1 else "LTR"
+        inner: list[int] = []
+        shown.append(log2vis(inside, direction, positions_V_to_L=inner))
+        v_to_l += [start + position for position in inner]
+    if positions_V_to_L is not None:
+        positions_V_to_L[:] = v_to_l
+    return "".join(shown)
 
 
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
@@ -86,14 +167,16 @@ def _shape_frag_word(word, features=None, force=False):
     frags = word[1:]
     names = {frag.fontName for frag, _ in frags}
     if any(hasattr(frag, "cbDefn") for frag, _ in frags):
-        return _reportlab_shape(word, features, force)
+        return _reportlab_shape(_without_isolates(word), features, force)
     if len(names) <= 1:
         if len(frags) == 1 and direction.get() == "RTL" and not needs_bidi(frags[0][1]):
             frag, text = frags[0]
-            shown = latin_in_rtl(text)
+            shown = latin_in_rtl(text, inside=id(word) in _inside_isolates.get())
             if shown != text:
-                word = word.__class__([word[0], (frag, shown)])
-        return _reportlab_shape(word, features, force)
+                word = word.__class__([stringWidth(shown, frag.fontName, frag.fontSize), (frag, shown)])
+        return _reportlab_shape(_without_isolates(word), features, force)
+    word = _without_isolates(word)
+    frags = word[1:]
     groups: list[list] = []
     for frag, text in frags:
         if groups and groups[-1][0][0].fontName == frag.fontName:
@@ -117,12 +200,28 @@ def _shape_frag_word(word, features=None, force=False):
     return shaped[0].__class__([sum(part[0] for part in shaped), *(piece for part in shaped for piece in part[1:])])
 
 
+def _without_isolates(word):
+    """A frag word with its isolate characters taken out (they have no glyph), and its
+    width measured again when any were there."""
+    frags = word[1:]
+    if not any(char in ISOLATES for _, text in frags for char in text):
+        return word
+    kept = [(frag, plain(text)) for frag, text in frags]
+    kept = [(frag, text) for frag, text in kept if text or hasattr(frag, "cbDefn")] or kept[:1]
+    width = sum(stringWidth(text, frag.fontName, frag.fontSize) for frag, text in kept if not hasattr(frag, "cbDefn"))
+    return word.__class__([width, *kept])
+
+
+#: ids of the frag words, in the line being broken, that lie wholly inside an isolate
+#: (an English title in an Arabic sentence): their punctuation is the title's own.
+_inside_isolates: ContextVar[set[int] | frozenset[int]] = ContextVar("_inside_isolates", default=frozenset())
+
 _MARKS = "\u200e\u200f"
 _STOPS = ".!?:;"
 _PAIRS = {"(": ")", "[": "]"}
 
 
-def latin_in_rtl(word: str) -> str:
+def latin_in_rtl(word: str, inside: bool = False) -> str:
     """A word of Latin letters or digits as drawn on a right-to-left page.
 
     The word itself reads left to right ("300 mg", "(dupilumab)" stay as typed); what
@@ -130,8 +229,27 @@ def latin_in_rtl(word: str) -> str:
     mark goes to its left ("2017." is drawn ".2017"), and so does a closing bracket
     whose opening one is in the Arabic before it (mirrored: "EoE)" is drawn "(EoE"); an
     opening bracket whose closing one comes later goes to its right, mirrored.
-    A comma inside an English phrase ("Anderson, PharmD") stays put.
+    A comma inside an English phrase ("Anderson, PharmD") stays put, and so does
+    everything inside an isolate (`isolate`): "work?" ending an English title keeps its
+    question mark on the right, while a stop after the isolate ends the Arabic sentence.
+    A word wholly inside an isolate (inside=True) is drawn as written. Isolate
+    characters are left out of what is returned.
     """
+    if inside or any(char in ISOLATES for char in word):
+        opener = min((word.find(c) for c in _OPENERS if c in word), default=-1)
+        closer = word.rfind(PDI)
+        if closer >= 0 and (opener < 0 or opener < closer):
+            start = opener + 1 if opener >= 0 else 0
+            own, around = word[start:closer], word[:max(opener, 0)] + _OBJECT + word[closer + 1:]
+        elif opener >= 0:
+            own, around = word[opener + 1:], word[:opener] + _OBJECT
+        else:
+            return plain(word)
+        return _latin_in_rtl(plain(around)).replace(_OBJECT, plain(own))
+    return _latin_in_rtl(word)
+
+
+def _latin_in_rtl(word: str) -> str:
     core, tail, head = word, "", ""
     while core and (core[-1] in _STOPS or core[-1] in "\u200e\u200f"
                     or (core[-1] in ")]" and core.count(core[-1]) > core.count({")": "(", "]": "["}[core[-1]]))):
@@ -217,26 +335,78 @@ def break_lines(paragraph, widths, break_lines_as_reportlab, base: str):
         return first
     original = rl_paragraph._getFragWords
 
+    inside: set[int] = set()
+
     def reordered(frags, maxWidth=None):
         words = original(frags, maxWidth)
         if sum(counts) != len(words):
             return words
-        out, start = [], 0
+        out, start, depth = [], 0, 0
         for count in counts:
             line = words[start:start + count]
             texts = ["".join(text for frag, text in word[1:] if not hasattr(frag, "cbDefn")) for word in line]
             position = visual_order(texts, base)
+            depths = []
+            for text in texts:
+                depths.append(depth)
+                for char in text:
+                    depth = depth + 1 if char in _OPENERS else max(depth - (char == PDI), 0)
+            if base == "RTL":
+                line = _stops_after_isolates(line, texts, depths, position)
             visual = [word for _, word in sorted(zip(position, line), key=lambda item: item[0])]
             # A word carries the space after it (ReportLab's _HSFrag): the slots keep theirs.
-            out += [_spaced_like(word, type(slot), rl_paragraph._HSFrag) for word, slot in zip(visual, line)]
+            placed = [_spaced_like(word, type(slot), rl_paragraph._HSFrag) for word, slot in zip(visual, line)]
+            within = {id(word) for word, text, at in zip(line, texts, depths)
+                      if at > 0 and not any(char in ISOLATES for char in text)}
+            inside.update(id(new) for new, old in zip(placed, visual) if id(old) in within)
+            out += placed
             start += count
         return out
 
     rl_paragraph._getFragWords = reordered
+    token = _inside_isolates.set(inside)  # filled as lines are reordered, read as their words are shaped
     try:
         return break_lines_as_reportlab(widths)
     finally:
         rl_paragraph._getFragWords = original
+        _inside_isolates.reset(token)
+
+
+def _stops_after_isolates(line: list, texts: list[str], depths: list[int], position: list[int]) -> list:
+    """A line's words (logical order) with each end mark that follows an isolate of
+    several words on this line moved to the isolate's leftmost word.
+
+    "راجعه ⁨Leigh Ann Anderson, PharmD⁩." ends an Arabic sentence: its full stop is
+    drawn left of the whole English name (".Leigh Ann Anderson, PharmD"), not inside it
+    before its last word; `latin_in_rtl` can only move it within that word.
+    """
+    line = list(line)
+    for index, text in enumerate(texts):
+        closer = text.rfind(PDI)
+        after = text[closer + 1:] if closer >= 0 else ""
+        if closer < 0 or not after or after.strip(_STOPS) or any(c in _OPENERS for c in text):
+            continue
+        first = index
+        while first > 0 and depths[first] > 0 and not any(c in _OPENERS for c in texts[first]):
+            first -= 1
+        leftmost = min(range(first, index + 1), key=lambda i: position[i])
+        if leftmost == index or hasattr(line[index][-1][0], "cbDefn") or hasattr(line[leftmost][1][0], "cbDefn"):
+            continue
+        line[index] = _retext(line[index], -1, lambda old: old[:len(old) - len(after)])
+        line[leftmost] = _retext(line[leftmost], 1, lambda old: after + old)
+    return line
+
+
+def _retext(word, at: int, change):
+    """word with the text of its frag at `at` (1: first, -1: last) changed, width measured again."""
+    parts = list(word[1:])
+    slot = at - 1 if at > 0 else len(parts) + at
+    frag, text = parts[slot]
+    new = change(text)
+    parts[slot] = (frag, new)
+    width = word[0] + stringWidth(plain(new), frag.fontName, frag.fontSize) - stringWidth(plain(text), frag.fontName,
+                                                                                          frag.fontSize)
+    return word.__class__([width, *parts])
 
 
 def _spaced_like(word, kind, spaced):
