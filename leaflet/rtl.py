@@ -430,14 +430,147 @@ def isolated(field: str, right_to_left_page: bool = False) -> str:
     return field + "\u200e" if needs_bidi(field) else field
 
 
+# --- /ActualText: what a shaped cluster says, for text extraction and screen readers ---
+
+#: Glyphs with no character of their own (a Devanagari conjunct such as क्ष): ReportLab
+#: gives them private-use code points, which is all a PDF reader could give back.
+_PRIVATE = re.compile("[\ue000-\uf8ff]")
+
+
+def _with_actual_text(shape):
+    """ReportLab's shaping, marking each shaped run that holds such a glyph with the text
+    it was shaped from (see `_ActualText`), so that it is drawn inside a marked-content
+    span whose /ActualText is that text (`_format_text`). Right-to-left runs are left as
+    they are: their presentation forms read back as letters already."""
+
+    def shaped(word, features=None, force=False):
+        out = shape(word, features, force)
+        if out is word:
+            return out
+        source = [(frag, text) for frag, text in word[1:] if not hasattr(frag, "cbDefn")]
+        pieces = [(index, text) for index, (frag, text) in enumerate(out[1:], 1) if not hasattr(frag, "cbDefn")]
+        if len(source) != len(pieces):
+            return out
+        for (frag, original), (_, text) in zip(source, pieces):
+            data = getattr(text, "__shapeData__", None)
+            if data and _PRIVATE.search(text) and not needs_bidi(original):
+                _learn_private_glyphs(out[1:], "".join(text for frag, text in source))
+                data[0] = _ActualText(*data[0], actual=original, glyphs=len(text))
+        return out
+
+    return shaped
+
+
+#: (font face name, private-use code point) -> the characters that glyph draws, for the
+#: font's ToUnicode map (`_to_unicode_cmap`).
+_PRIVATE_TEXT: dict[tuple[str, int], str] = {}
+
+
+def _learn_private_glyphs(pieces, text: str) -> None:
+    """What each private-use glyph of a shaped word draws: its cluster's characters less
+    those the cluster's other glyphs stand for (क्ष्मी less म and ी: क्ष्, the conjunct's
+    half form). A cluster with two such glyphs is ambiguous and left out."""
+    from reportlab.pdfbase import pdfmetrics
+
+    glyphs = [(frag.fontName, char, data.cluster) for frag, shown in pieces if not hasattr(frag, "cbDefn")
+              for char, data in zip(shown, getattr(shown, "__shapeData__", ()))]
+    starts = sorted({cluster for _, _, cluster in glyphs if cluster >= 0}) + [len(text)]
+    for start, end in zip(starts, starts[1:]):
+        members = [(font, char) for font, char, cluster in glyphs if cluster == start]
+        private = [(font, char) for font, char in members if _PRIVATE.match(char)]
+        if len(private) != 1:
+            continue
+        rest = list(text[start:end])
+        for _, char in members:
+            if not _PRIVATE.match(char) and char in rest:
+                rest.remove(char)
+        font, char = private[0]
+        face = pdfmetrics.getFont(font).face.name
+        face = face.decode("latin-1") if isinstance(face, bytes) else face
+        if rest:
+            _PRIVATE_TEXT.setdefault((face, ord(char)), "".join(rest))
+
+
+def _to_unicode_cmap(make):
+    """ReportLab's ToUnicode CMap, with each private-use glyph mapped to the characters
+    it draws (`_learn_private_glyphs`) rather than to its private-use code point."""
+
+    def made(fontname: str, subset) -> str:
+        cmap = make(fontname, subset)
+        face = fontname.split("+", 1)[-1]
+        for index, code in enumerate(subset):
+            text = _PRIVATE_TEXT.get((face, code))
+            if text:
+                cmap = cmap.replace("<%02X> <%04X>" % (index, code),
+                                    "<%02X> <%s>" % (index, text.encode("utf-16-be").hex().upper()), 1)
+        return cmap
+
+    made.leaflet_private_text = True
+    return made
+
+
+def _actual_text_class():
+    from reportlab.pdfbase.ttfonts import ShapeData
+
+    class ActualText(ShapeData):
+        """The first glyph of a shaped run, carrying the run's text (`actual`) and length
+        (`glyphs`): it travels with the glyph through ReportLab's joining and slicing of
+        shaped strings into the line that is drawn."""
+
+        def __new__(cls, *fields, actual: str, glyphs: int):
+            made = super().__new__(cls, *fields)
+            made.actual, made.glyphs = actual, glyphs
+            return made
+
+    return ActualText
+
+
+def _ActualText(*fields, actual: str, glyphs: int):
+    global _ActualText
+    _ActualText = _actual_text_class()
+    return _ActualText(*fields, actual=actual, glyphs=glyphs)
+
+
+def _format_text(format_text):
+    """ReportLab's text-showing operators, with each marked run (see `_with_actual_text`)
+    wrapped in `/Span <</ActualText (...)>> BDC ... EMC` (PDF 32000-1, 14.9.4)."""
+
+    def formatted(self, text):
+        data = getattr(text, "__shapeData__", None)
+        if not data or not any(hasattr(item, "actual") for item in data):
+            return format_text(self, text)
+        out, start, end = [], 0, len(text)
+        while start < end:
+            marked = next((index for index in range(start, end) if hasattr(data[index], "actual")), end)
+            if marked > start:
+                out.append(format_text(self, text[start:marked]))
+            if marked < end:
+                stop = min(end, marked + data[marked].glyphs)
+                actual = "<FEFF" + data[marked].actual.encode("utf-16-be").hex().upper() + ">"
+                out += [f"/Span <</ActualText {actual}>> BDC", format_text(self, text[marked:stop]), "EMC"]
+                marked = stop
+            start = marked
+        return " ".join(out)
+
+    formatted.leaflet_actual_text = True
+    return formatted
+
+
 def install() -> None:
-    """Make ReportLab shape a word drawn in two fonts one font at a time (see above)."""
+    """Make ReportLab shape a word drawn in two fonts one font at a time (see above), and
+    give glyphs with no character of their own the text they stand for (/ActualText)."""
     global _reportlab_shape
+    from reportlab.pdfbase import ttfonts
+    from reportlab.pdfgen.textobject import PDFTextObject
     from reportlab.platypus import paragraph
 
     if paragraph.shapeFragWord is not _shape_frag_word:
-        _reportlab_shape = paragraph.shapeFragWord
+        _reportlab_shape = _with_actual_text(paragraph.shapeFragWord)
         paragraph.shapeFragWord = _shape_frag_word
+    if not getattr(PDFTextObject._formatText, "leaflet_actual_text", False):
+        PDFTextObject._formatText = _format_text(PDFTextObject._formatText)
+    if not getattr(ttfonts.makeToUnicodeCMap, "leaflet_private_text", False):
+        ttfonts.makeToUnicodeCMap = _to_unicode_cmap(ttfonts.makeToUnicodeCMap)
 
 
 _reportlab_shape = None
