@@ -33,7 +33,7 @@ from leaflet.build import Request, tailored
 from leaflet.layout import render
 from leaflet.styles import load_style
 from leaflet.tailor import printed
-from leaflet.validate import load_content
+from leaflet.checked import load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content" / "dupixent.yaml"

@@ -22,7 +22,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib, http and ssl
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfdoc, pdfmetrics
@@ -267,7 +267,7 @@ def markup(text: str, bold: bool = False) -> str:
     text = unicodedata.normalize("NFC", text)
     pieces = []
     for face, part in runs(text):
-        escaped = escape(part, {'"': "&quot;", "'": "&#39;"})
+        escaped = escape(part, quote=False).replace('"', "&quot;").replace("'", "&#39;")
         if face is LATIN:
             pieces.append(escaped)
         else:
