@@ -402,15 +402,48 @@ def break_lines(paragraph, widths, break_lines_as_reportlab, base: str):
             inside.update(id(new) for new, old in zip(placed, visual) if id(old) in within)
             out += placed
             start += count
+            end = _line_end(line, rl_paragraph) if start < len(words) else None
+            if end is not None:
+                out.append(end)
         return out
 
     rl_paragraph._getFragWords = reordered
     token = _inside_isolates.set(inside)  # filled as lines are reordered, read as their words are shaped
     try:
-        return break_lines_as_reportlab(widths)
+        full = [widths[min(index, len(widths) - 1)] if isinstance(widths, (list, tuple)) else widths
+                for index in range(len(counts))]
+        second = break_lines_as_reportlab([width + _SLACK for width in full])
+        for line, width in zip(second.lines, full + full[-1:] * len(second.lines)):
+            line.extraSpace -= _SLACK
+            if getattr(line, "maxWidth", None) is not None:
+                line.maxWidth = width
+        return second
     finally:
         rl_paragraph._getFragWords = original
         _inside_isolates.reset(token)
+
+
+#: How much wider a line may come out in visual order than in logical order (each word
+#: carries the space after it in its own font, and the words change places): the
+#: forced breaks (`_line_end`) keep every line to its own words, so the line is allowed
+#: this much more room rather than being split.
+_SLACK = 6.0
+
+
+def _line_end(line: list, rl_paragraph):
+    """A forced line break after a line's words, as ReportLab injects one itself when it
+    hyphenates (an `_InjectedFrag`, so the line is not marked as ended by a <br/>).
+
+    ReportLab fills lines greedily; with each line's words in visual order, the word that
+    comes first after a line is a different one (on a right-to-left page, the line's
+    last: "الأولى." is its leftmost), and a narrower one was pulled up onto the line
+    above when it fitted there. The break holds each line to the words it had.
+    """
+    frag = next((frag for word in reversed(line) for frag, _ in reversed(word[1:]) if not hasattr(frag, "cbDefn")),
+                None)
+    if frag is None:
+        return None
+    return rl_paragraph._InjectedFrag([0, (frag.clone(_fkind=rl_paragraph._FK_BREAK, text=""), "")])
 
 
 def _stops_after_isolates(line: list, texts: list[str], depths: list[int], position: list[int]) -> list:

@@ -345,3 +345,28 @@ def test_visual_order_with_isolates_matches_python_bidis_rust_implementation(tex
         expected = rtl.plain(bidi.get_display(text, base_dir=base[0]))
     assert shown == expected
     assert "".join(text[i] for i in positions) == shown
+
+
+def _lines(pdf: bytes, page: int) -> list[list[str]]:
+    """The words of each line poppler finds on a page (pdftotext -bbox-layout)."""
+    import re
+    import subprocess
+    from html import unescape
+
+    out = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(page), "-l", str(page), "-", "-"], input=pdf,
+                         capture_output=True, check=True).stdout.decode()
+    return [[unescape(word) for word in re.findall(r"<word [^>]*>([^<]*)</word>", line)]
+            for line in re.findall(r"<line [^>]*>(.*?)</line>", out, re.S)]
+
+
+@pytest.mark.parametrize("audience, page, last, before_it", [
+    ("adult", 1, ".II", "IL-13و"),           # "ويحجب إشارات IL-4 وIL-13 عبر المستقبِل من النوع II."
+    ("caregiver", 2, ".ﱃوﻷا", "ﺔﻋﺮﺠﻟا"),      # "... وحقنه قبل الجرعة الأولى."
+], ids=["adult-type-II", "caregiver-first-dose"])
+def test_a_paragraphs_last_word_stays_on_its_last_line(audience, page, last, before_it):
+    """Words are put in visual order after line breaking; the line after is then led by its
+    leftmost word, the paragraph's last, which a greedy second breaking once pulled up
+    onto the line above when it fitted there ("II." left of line 2, not after "النوع")."""
+    lines = _lines(build_leaflet(audience, content=ARABIC).pdf, page)
+    holding = [line for line in lines if last in line]
+    assert holding and all(before_it in line for line in holding), holding
