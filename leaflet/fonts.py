@@ -220,7 +220,7 @@ def runs(text: str) -> list[tuple[Face, str]]:
     out: list[tuple[Face, str]] = []
     current: Face | None = None
     for index, char in enumerate(text):
-        if char in _ISOLATE_OPENERS:  # never drawn: with the run it opens (see rtl.isolate)
+        if char in _ISOLATE_OPENERS:  # never drawn: with the run it opens (see rtl.ISOLATES)
             following = text[index + 1:].lstrip(_ISOLATES)
             face = (current if not following else _face_for(following[0], None if current in BUNDLED[1:] else current)
                     ) or current or LATIN
@@ -249,7 +249,7 @@ _OWN_SCRIPTS = re.compile("[%s]" % "".join(f"{chr(low)}-{chr(high)}" for face in
 
 #: Zero-width joiner and non-joiner: they shape the letters on both sides.
 _JOINERS = "\u200c\u200d"
-#: Directional isolates (rtl.isolate): order text, are never drawn, so no face needs them.
+#: Directional isolates (rtl.ISOLATES): order text, are never drawn, so no face needs them.
 _ISOLATE_OPENERS = "\u2066\u2067\u2068"
 _ISOLATES = _ISOLATE_OPENERS + "\u2069"
 

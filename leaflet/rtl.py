@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from bidi import algorithm
 from bidi.mirror import MIRRORED
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import ShapeData
 
 
 class _CompiledOnFirstUse:
@@ -72,16 +73,12 @@ _BASE_LEVEL = {"LTR": 0, "RTL": 1}
 
 #: Directional isolates (UAX #9): LRI, RLI and FSI open one, PDI closes it. A value put
 #: into a sentence of the other direction (an English title in an Arabic sentence) is
-#: wrapped in FSI ... PDI (`isolate`): inside, it keeps its own order and punctuation.
+#: wrapped in FSI ... PDI (`i18n.CatalogueWords.field`): inside, it keeps its own order
+#: and punctuation. They order text and are never drawn.
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 _OPENERS = LRI + RLI + FSI
 ISOLATES = _OPENERS + PDI
 _OBJECT = "\ufffc"  # a neutral (ON) character that stands for a whole isolate, as UAX #9 treats one
-
-
-def isolate(value: str) -> str:
-    """value wrapped in a first-strong isolate (FSI ... PDI); never drawn (see `plain`)."""
-    return FSI + value + PDI if value else value
 
 
 def plain(text: str) -> str:
@@ -271,7 +268,7 @@ def latin_in_rtl(word: str, inside: bool = False) -> str:
     whose opening one is in the Arabic before it (mirrored: "EoE)" is drawn "(EoE"); an
     opening bracket whose closing one comes later goes to its right, mirrored.
     A comma inside an English phrase ("Anderson, PharmD") stays put, and so does
-    everything inside an isolate (`isolate`): "work?" ending an English title keeps its
+    everything inside an isolate (see `ISOLATES`): "work?" ending an English title keeps its
     question mark on the right, while a stop after the isolate ends the Arabic sentence.
     A word wholly inside an isolate (inside=True) is drawn as written. Isolate
     characters are left out of what is returned.
@@ -525,11 +522,14 @@ def _with_actual_text(shape):
         pieces = [(index, text) for index, (frag, text) in enumerate(out[1:], 1) if not hasattr(frag, "cbDefn")]
         if len(source) != len(pieces):
             return out
+        marked = False
         for (frag, original), (_, text) in zip(source, pieces):
             data = getattr(text, "__shapeData__", None)
             if data and _PRIVATE.search(text) and not needs_bidi(original):
-                _learn_private_glyphs(out[1:], "".join(text for frag, text in source))
                 data[0] = _ActualText(*data[0], actual=original, glyphs=len(text))
+                marked = True
+        if marked:
+            _learn_private_glyphs(out[1:], "".join(text for frag, text in source))
         return out
 
     return shaped
@@ -583,26 +583,15 @@ def _to_unicode_cmap(make):
     return made
 
 
-def _actual_text_class():
-    from reportlab.pdfbase.ttfonts import ShapeData
+class _ActualText(ShapeData):
+    """The first glyph of a shaped run, carrying the run's text (`actual`) and length
+    (`glyphs`): it travels with the glyph through ReportLab's joining and slicing of
+    shaped strings into the line that is drawn."""
 
-    class ActualText(ShapeData):
-        """The first glyph of a shaped run, carrying the run's text (`actual`) and length
-        (`glyphs`): it travels with the glyph through ReportLab's joining and slicing of
-        shaped strings into the line that is drawn."""
-
-        def __new__(cls, *fields, actual: str, glyphs: int):
-            made = super().__new__(cls, *fields)
-            made.actual, made.glyphs = actual, glyphs
-            return made
-
-    return ActualText
-
-
-def _ActualText(*fields, actual: str, glyphs: int):
-    global _ActualText
-    _ActualText = _actual_text_class()
-    return _ActualText(*fields, actual=actual, glyphs=glyphs)
+    def __new__(cls, *fields, actual: str, glyphs: int):
+        made = super().__new__(cls, *fields)
+        made.actual, made.glyphs = actual, glyphs
+        return made
 
 
 def _format_text(format_text):
