@@ -205,7 +205,7 @@ def _shape_frag_word(word, features=None, force=False):
     frags = word[1:]
     names = {frag.fontName for frag, _ in frags}
     if any(hasattr(frag, "cbDefn") for frag, _ in frags):
-        return _reportlab_shape(_without_isolates(word), features, force)
+        return _shape_around_callbacks(word, features, force)
     if len(names) <= 1:
         if len(frags) == 1 and direction.get() == "RTL" and not needs_bidi(frags[0][1]):
             frag, text = frags[0]
@@ -236,6 +236,51 @@ def _shape_frag_word(word, features=None, force=False):
         width = sum(stringWidth(part, frag.fontName, frag.fontSize) for frag, part in group)
         shaped.append(_reportlab_shape(word.__class__([width, *group]), features, True))
     return shaped[0].__class__([sum(part[0] for part in shaped), *(piece for part in shaped for piece in part[1:])])
+
+
+def _shape_around_callbacks(word, features, force):
+    """A word holding zero-width callbacks (a link's start and end, see tagging.py), its
+    text between them shaped run by run.
+
+    ReportLab shapes such a word whole and then sorts callbacks and glyph runs by place,
+    which fails when a one-glyph run (the "." after an address) sits where a callback
+    does. On a right-to-left page an end mark after an isolated address ("⁨https://...⁩."
+    ending an Arabic sentence) is drawn first: left of the link, not inside it.
+    """
+    parts = list(word[1:])
+    if direction.get() == "RTL" and not hasattr(parts[-1][0], "cbDefn") and PDI in parts[-1][1]:
+        frag, text = parts[-1]
+        inner, after = text.rsplit(PDI, 1)
+        if after and not after.strip(_STOPS):
+            parts = [(frag, after), *parts[:-1], *([(frag, inner + PDI)] if plain(inner) else [])]
+    inside = _inside_isolates.get()
+    out: list = []
+    run: list = []
+    made, width = None, 0.0
+
+    def shape_run() -> None:
+        nonlocal made, width
+        if not run:
+            return
+        alone = word.__class__([sum(stringWidth(plain(text), frag.fontName, frag.fontSize) for frag, text in run),
+                                *run])
+        if id(word) in inside and isinstance(inside, set):
+            inside.add(id(alone))
+        shaped = _shape_frag_word(alone, features, force)
+        if shaped is not alone and made is None:
+            made = shaped.__class__
+        width += shaped[0]
+        out.extend(shaped[1:])
+        run.clear()
+
+    for frag, text in parts:
+        if hasattr(frag, "cbDefn"):
+            shape_run()
+            out.append((frag, text))
+        else:
+            run.append((frag, text))
+    shape_run()
+    return (made or word.__class__)([width, *out])
 
 
 def _without_isolates(word):
@@ -283,6 +328,9 @@ def latin_in_rtl(word: str, inside: bool = False) -> str:
             own, around = word[opener + 1:], word[:opener] + _OBJECT
         else:
             return plain(word)
+        before, after = plain(around).split(_OBJECT)
+        if _neutral(before) and _neutral(after):  # the isolate's own text between RTL punctuation
+            return _rtl_neutrals(after) + plain(own) + _rtl_neutrals(before)
         return _latin_in_rtl(plain(around)).replace(_OBJECT, plain(own))
     return _latin_in_rtl(word)
 
@@ -390,7 +438,7 @@ def break_lines(paragraph, widths, break_lines_as_reportlab, base: str):
                 for char in text:
                     depth = depth + 1 if char in _OPENERS else max(depth - (char == PDI), 0)
             if base == "RTL":
-                line = _stops_after_isolates(line, texts, depths, position)
+                line = _punctuation_around_isolates(line, texts, depths, position)
             visual = [word for _, word in sorted(zip(position, line), key=lambda item: item[0])]
             # A word carries the space after it (ReportLab's _HSFrag): the slots keep theirs.
             placed = [_spaced_like(word, type(slot), rl_paragraph._HSFrag) for word, slot in zip(visual, line)]
@@ -443,29 +491,72 @@ def _line_end(line: list, rl_paragraph):
     return rl_paragraph._InjectedFrag([0, (frag.clone(_fkind=rl_paragraph._FK_BREAK, text=""), "")])
 
 
-def _stops_after_isolates(line: list, texts: list[str], depths: list[int], position: list[int]) -> list:
-    """A line's words (logical order) with each end mark that follows an isolate of
-    several words on this line moved to the isolate's leftmost word.
+def _neutral(text: str) -> bool:
+    """Punctuation and spaces only: characters that take the direction of the text around."""
+    return not any(_strong(char) for char in text)
+
+
+def _rtl_neutrals(text: str) -> str:
+    """Neutral characters as a right-to-left sentence shows them: reversed, brackets mirrored."""
+    return "".join(MIRRORED.get(char, char) for char in reversed(text))
+
+
+def _punctuation_around_isolates(line: list, texts: list[str], depths: list[int], position: list[int]) -> list:
+    """A line's words (logical order) with the punctuation around an isolate of several
+    words moved to where the bidi algorithm shows it: what follows the isolate to its
+    left end, what precedes it to its right end.
 
     "راجعه ⁨Leigh Ann Anderson, PharmD⁩." ends an Arabic sentence: its full stop is
     drawn left of the whole English name (".Leigh Ann Anderson, PharmD"), not inside it
-    before its last word; `latin_in_rtl` can only move it within that word.
+    before its last word; "(⁨Krames patient education⁩)," shows as ",(Krames patient
+    education)". `latin_in_rtl` does the same within one word. The characters are put
+    inside the isolate of the word they join, so they are not moved again.
     """
     line = list(line)
+
+    def members(index: int, step: int) -> list[int]:
+        """The words of the isolate that ends (step -1) or starts (step 1) at index."""
+        found, at = [index], index + step
+        while 0 <= at < len(texts):
+            if step < 0 and (depths[at + 1] == 0 if at + 1 < len(texts) else True):
+                break
+            found.append(at)
+            if (PDI in texts[at]) if step > 0 else any(c in _OPENERS for c in texts[at]):
+                break
+            at += step
+        return found
+
     for index, text in enumerate(texts):
-        closer = text.rfind(PDI)
-        after = text[closer + 1:] if closer >= 0 else ""
-        if closer < 0 or not after or after.strip(_STOPS) or any(c in _OPENERS for c in text):
-            continue
-        first = index
-        while first > 0 and depths[first] > 0 and not any(c in _OPENERS for c in texts[first]):
-            first -= 1
-        leftmost = min(range(first, index + 1), key=lambda i: position[i])
-        if leftmost == index or hasattr(line[index][-1][0], "cbDefn") or hasattr(line[leftmost][1][0], "cbDefn"):
-            continue
-        line[index] = _retext(line[index], -1, lambda old: old[:len(old) - len(after)])
-        line[leftmost] = _retext(line[leftmost], 1, lambda old: after + old)
+        closer, opener = text.rfind(PDI), max(text.rfind(c) for c in _OPENERS)
+        after = text[closer + 1:] if closer >= 0 and opener < 0 else ""
+        before = text[:opener] if opener >= 0 and closer < opener else ""
+        if after and _neutral(after) and depths[index] > 0:
+            leftmost = min(members(index, -1), key=lambda i: position[i])
+            if leftmost != index and _frag_text(line[index], -1).endswith(after) and _frag_text(line[leftmost], 1):
+                line[index] = _retext(line[index], -1, lambda old: old[:len(old) - len(after)])
+                line[leftmost] = _retext(line[leftmost], 1, lambda old: _insert_inside(old, _rtl_neutrals(after), True))
+        if before and _neutral(before) and PDI not in text[opener:]:
+            rightmost = max(members(index, 1), key=lambda i: position[i])
+            if rightmost != index and _frag_text(line[index], 1).startswith(before) and _frag_text(line[rightmost], -1):
+                line[index] = _retext(line[index], 1, lambda old: old[len(before):])
+                line[rightmost] = _retext(line[rightmost], -1,
+                                          lambda old: _insert_inside(old, _rtl_neutrals(before), False))
     return line
+
+
+def _frag_text(word, at: int) -> str:
+    """The text of a word's first (at=1) or last (at=-1) frag; empty for a callback."""
+    frag, text = word[at] if at < 0 else word[1]
+    return "" if hasattr(frag, "cbDefn") else text
+
+
+def _insert_inside(text: str, marks: str, at_start: bool) -> str:
+    """marks put into text just inside its isolate: after its opener (at_start) or before its PDI."""
+    if at_start:
+        opener = max(text.rfind(c) for c in _OPENERS)
+        return text[:opener + 1] + marks + text[opener + 1:]
+    closer = text.rfind(PDI)
+    return text[:closer] + marks + text[closer:] if closer >= 0 else text + marks
 
 
 def _retext(word, at: int, change):

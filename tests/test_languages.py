@@ -370,3 +370,43 @@ def test_a_paragraphs_last_word_stays_on_its_last_line(audience, page, last, bef
     lines = _lines(build_leaflet(audience, content=ARABIC).pdf, page)
     holding = [line for line in lines if last in line]
     assert holding and all(before_it in line for line in holding), holding
+
+
+def _arabic_with_a_second_source(tmp_path):
+    """The Arabic leaflet citing a second source, with a publisher and an address: its
+    Sources section lists both, English titles inside Arabic sentences."""
+    shutil.copy(DUPIXENT, tmp_path / DUPIXENT.name)
+    text = ARABIC.read_text(encoding="utf-8")
+    text = text.replace("sources:\n  - title: What is", "sources:\n  - id: main\n    title: What is", 1)
+    text = text.replace("    date: 2024-02-01\n", "    date: 2024-02-01\n"
+                        "  - id: label\n    title: \"Dupixent: prescribing information\"\n"
+                        "    publisher: Regeneron Pharmaceuticals\n"
+                        "    url: https://www.regeneron.com/downloads/dupixent_fpi.pdf\n    date: 2024-01\n", 1)
+    first_line = "      text: Dupixent (دوبيلوماب) حقنة تُعطى تحت الجلد. يخفف التورم الذي قد يسبب الأعراض.\n"
+    assert first_line in text
+    text = text.replace(first_line, first_line + "      source: label\n", 1)
+    path = tmp_path / ARABIC.name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_arabic_sources_section_with_an_address_builds_and_orders_its_punctuation(tmp_path):
+    """It used to stop with a traceback (ReportLab could not sort a link's callbacks and the
+    full stop after the address). Now: the publisher's brackets and the comma after them
+    read as in an Arabic sentence (",(Regeneron Pharmaceuticals)"), and the stop after the
+    address ends the sentence, left of it; pdfua and outloud find nothing."""
+    import outloud
+    import pdfua
+
+    path = _arabic_with_a_second_source(tmp_path)
+    pdf = render_request(Request(path, "adult")).pdf
+    lines = [line for page in (1, 2) for line in _lines(pdf, page)]
+    publisher = next(line for line in lines if any("Pharmaceuticals" in word for word in line))
+    start = next(i for i, word in enumerate(publisher) if "Pharmaceuticals" in word) - 1
+    assert publisher[start:start + 2] == [",(Regeneron", "Pharmaceuticals)"], publisher
+    assert any(word == ".https://www.regeneron.com/downloads/dupixent_fpi.pdf" for line in lines for word in line)
+    out = tmp_path / "leaflet.pdf"
+    out.write_bytes(pdf)
+    assert [(f.rule_id, f.message) for f in pdfua.validate(str(out)).findings] == []
+    result = outloud.check(str(out))
+    assert [(f.rule, f.message) for f in result.findings if f.severity in ("error", "warning")] == []
