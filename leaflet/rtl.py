@@ -584,11 +584,14 @@ def isolated(field: str, right_to_left_page: bool = False) -> str:
     """A user's field (a name) kept from reordering the text around it.
 
     In "Your pharmacy: صيدلية النور, 01632 960 000" the bidi algorithm would carry the
-    phone number into the Arabic run and print its groups backwards. A mark of the
-    page's direction after a field of the other direction (LRM or RLM) ends its run.
+    phone number into the Arabic run and print its groups backwards. On a left-to-right
+    page a mark of its direction (LRM) after a right-to-left field ends its run. On a
+    right-to-left page each field is an isolate (FSI ... PDI): a phone number keeps its
+    groups in order ("01632 960 000", not "000 960 01632") and a name its own full stops
+    ("Dr. Zoë M.", not ".Dr Zoë .M").
     """
     if right_to_left_page:
-        return field + "\u200f" if any(char.isascii() and char.isalpha() for char in field) else field
+        return FSI + field + PDI if field else field
     return field + "\u200e" if needs_bidi(field) else field
 
 

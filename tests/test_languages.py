@@ -410,3 +410,21 @@ def test_an_arabic_sources_section_with_an_address_builds_and_orders_its_punctua
     assert [(f.rule_id, f.message) for f in pdfua.validate(str(out)).findings] == []
     result = outloud.check(str(out))
     assert [(f.rule, f.message) for f in result.findings if f.severity in ("error", "warning")] == []
+
+
+@pytest.mark.parametrize("pharmacy", ["High Street Pharmacy", "صيدلية النور"], ids=["latin-pharmacy", "arabic-pharmacy"])
+def test_a_pharmacy_phone_number_on_an_arabic_page_keeps_its_groups_in_order(pharmacy):
+    """"صيدليتك: High Street Pharmacy, 01632 960 000": each field is an isolate, so the
+    phone number is not read as three numbers in a right-to-left sentence (it printed
+    "000 960 01632"), and a name keeps its own full stops ("Dr. Zoë M.", not ".Dr")."""
+    from leaflet.layout import Personal
+
+    built = build_leaflet("adult", content=ARABIC, personal=Personal("Dr. Zoë M.", pharmacy, "01632 960 000"))
+    footer = _footer_words(built.pdf, 1)
+    phone = [w for _, w in sorted((x, w) for _, x, w in footer if w in ("01632", "960", "000"))]
+    assert phone == ["01632", "960", "000"]
+    # The phone number, the last field, is drawn left of the pharmacy's name.
+    x = {w: x for _, x, w in footer}
+    assert x["000"] < min(x[w] for w in x if "Pharmacy" in w or "ﺔﻴﻟﺪﻴﺻ" in w or "رﻮﻨﻟا" in w)
+    name = [w for x, _, w in sorted(_boxes(built.pdf)) if w.strip(".") in ("Dr", "Zoë", "M")]
+    assert name == ["Dr.", "Zoë", "M."]
