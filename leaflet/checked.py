@@ -10,10 +10,11 @@ the file afresh; a file that fails its check is never remembered.
 
 Where: $LEAFLET_CACHE_DIR, else $XDG_CACHE_HOME/leaflet, else ~/.cache/leaflet. An empty
 LEAFLET_CACHE_DIR turns the cache off. It holds checked content, styles and catalogues
-only (public text, never a patient's name or directions), as JSON (data, never code),
-in a folder only its owner may write; a folder that is not so is not used. Whatever goes
-wrong with the cache (read-only home, full disk, a damaged entry) costs a check, never
-a build.
+only (public text, never a patient's name or directions) as JSON (data, never code),
+Babel's dates and page numbers, and what ReportLab read from the shipped fonts
+(`leaflet.fonts`, as marshal: plain data types, nothing executed), in a folder only its
+owner may write; a folder that is not so is not used. Whatever goes wrong with the
+cache (read-only home, full disk, a damaged entry) costs a check, never a build.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def remembered(namespace: str, key: str, make: Callable[[], str]) -> str:
     if not isinstance(value, str):
         value = values[key] = make()
         folder = cache_folder()
-        if folder:
-            _write(folder, _memo_name(namespace), values, plain=True)
+        if folder:  # a copy: another thread (leaflet serve) may be adding to values
+            _write(folder, _memo_name(namespace), dict(values), plain=True)
     return value
 
 
