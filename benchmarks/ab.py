@@ -23,7 +23,7 @@ import statistics, sys, time
 from pathlib import Path
 from leaflet.build import Request, render_request
 from leaflet.layout import Personal
-from leaflet.validate import load_content
+from leaflet.checked import load_content
 from leaflet.styles import load_style
 root = Path(sys.argv[1])
 content = load_content(root / "content" / "dupixent.yaml")

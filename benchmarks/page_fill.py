@@ -22,7 +22,7 @@ from pathlib import Path
 from leaflet.build import Request, render_request
 from leaflet.layout import Personal
 from leaflet.tailor import AUDIENCES, serves
-from leaflet.validate import load_content
+from leaflet.checked import load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 STYLES = ("standard", "large-print", "ink-saver")

@@ -10,14 +10,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .checked import load_content
 from .layout import Personal, Rendered, render
-from .model import Content
-from .styles import Style, load_style
+from .styles import load_style
 from .tailor import Leaflet, make_reader, tailor
 from .translation import refuse_unreviewed
-from .validate import load_content
 from .write import remove_temporaries, write_atomic
+
+if TYPE_CHECKING:  # checked files arrive as records (leaflet.records) with these models' fields
+    from .model import Content
+    from .style_model import Style
 
 
 @dataclass(frozen=True)

@@ -40,18 +40,21 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from .checked import load_content
 from .errors import LeafletError
-from .model import Content
 from .tailor import AUDIENCES, Audience, Fact, Leaflet, Reader, make_reader, printed, tailor
 from . import i18n
 from .load import open_input
 from .structure import HEADINGS, read_tags
-from .validate import load_content
+
+if TYPE_CHECKING:  # checked content arrives as a record (leaflet.records) with its fields
+    from .model import Content
 
 MISSING = "missing"
 UNEXPECTED = "unexpected"

@@ -8,15 +8,13 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import Request, build
 from .errors import LeafletError
-from .layout import PAGE_SIZES, Personal
-from .load import load_yaml
-from .model import Content
-from .styles import available_styles
+from .styles import PAGE_SIZES, available_styles
 from .tailor import AUDIENCES, serves
 from .translation import content_for
-from .validate import load_content, schema_version, validate as validate_against
+
+# Each command imports what it needs when it runs, so `leaflet --help` or `validate` do not
+# load the layout engine, and a build does not load pydantic (see leaflet.checked).
 
 AUDIENCE_CHOICES = [*AUDIENCES, "all"]
 
@@ -137,6 +135,10 @@ def build_command(contents: tuple[Path, ...], audience: str, patient_age: float 
             raise LeafletError("--output names one file; it cannot be used with --audience all")
         if patient_age is not None:
             raise LeafletError("--patient-age belongs to one audience; it cannot be used with --audience all")
+    from .build import Request, build
+    from .checked import load_content
+    from .layout import Personal
+
     personal = Personal(patient_name=patient_name or None, directions=directions or None)
     for content in contents:
         content = content_for(content, language)
@@ -166,6 +168,10 @@ def validate(content: Path) -> None:
     Example:
       leaflet validate content/dupixent.yaml
     """
+    from .load import load_yaml
+    from .model import Content
+    from .validate import schema_version, validate as validate_against
+
     try:
         loaded = load_yaml(content)
         validate_against(loaded, Content)

@@ -1,7 +1,7 @@
 """Grammar for every reader: catch renderings that voice substitution made wrong.
 
 A writer writes a line once and `{you}` becomes "your child" in the caregiver leaflet.
-The verb after it must then agree ("{you} {has|have}", see `leaflet.model.speak`); a
+The verb after it must then agree ("{you} {has|have}", see `leaflet.voice.speak`); a
 line written for one voice ("you or a caregiver") must not reach the other. This module
 tailors the content for each audience and checks every printed text (headings and table
 cells too) for the known ways this goes wrong:
@@ -128,7 +128,7 @@ def grammar_problems(content: Content, loaded: Loaded | None = None) -> list[tup
 
 def _texts_by_value(loaded: Loaded) -> dict[str, KeyPath]:
     """Where a label (a heading, a column) sits in the file, found by its text in either voice."""
-    from .model import speak
+    from .voice import speak
     from .validate import walk
 
     found: dict[str, KeyPath] = {}

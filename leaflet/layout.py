@@ -13,8 +13,9 @@ from contextlib import nullcontext
 
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from . import rtl  # first: it imports ReportLab's platypus without a slow step (rtl._import_paragraph)
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
@@ -37,17 +38,19 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import fonts, i18n, rtl
+from . import fonts, i18n
 from .errors import LeafletError
+from .styles import PAGE_SIZES
 from .pdfmeta import Claims, add_metadata, add_output_intent, document_id, set_document_id
-from .styles import Style, TextStyle
 from .tagging import (Node, Recorder, TableTags, Tagged, TaggingCanvasMixin, artifact, group, link_markup,
                       list_item)
 from .tailor import Leaflet, Para, SubHeading, Table as TableBlock, Warning, WarningList
 
+if TYPE_CHECKING:  # a checked style arrives as a record (leaflet.records) with these fields
+    from .style_model import Style, TextStyle
+
 rtl.install()
 
-PAGE_SIZES = {"a4": A4, "letter": LETTER}
 BULLET = "\u2022"
 
 

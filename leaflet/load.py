@@ -8,12 +8,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
-
-import yaml
-import yaml.reader
+from functools import cache
+from typing import IO, TYPE_CHECKING, Any
 
 from .errors import LeafletError
+
+if TYPE_CHECKING:
+    import yaml
 
 KeyPath = tuple[str | int, ...]
 
@@ -63,36 +64,47 @@ def not_utf8(path: Path, error: UnicodeDecodeError) -> LeafletError:
     return LeafletError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})")
 
 
-def load_yaml(path: str | Path) -> Loaded:
+def read_text(path: str | Path) -> str:
+    """A YAML file's text, every way reading it can fail as one clear line."""
     path = Path(path)
     with open_input(path, "a YAML file", MAX_BYTES, encoding="utf-8-sig") as handle:
         try:
-            text = handle.read()
+            return handle.read()
         except UnicodeDecodeError as exc:
             raise not_utf8(path, exc) from None
         except OSError as exc:
             raise LeafletError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_yaml(text, path)
 
 
-#: libyaml's parser when PyYAML was built with it (the wheels are): about 5x faster than
-#: the pure-Python one, which was a quarter of a cold `leaflet build`.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def load_yaml(path: str | Path) -> Loaded:
+    return parse_yaml(read_text(path), Path(path))
 
 
-class _Loader(_SafeLoader):
+@cache
+def _loader_class() -> type:
     """SafeLoader that leaves dates as text, so the schema reports a bad date with its line
-    (PyYAML's own date parsing raises a bare ValueError with no position)."""
+    (PyYAML's own date parsing raises a bare ValueError with no position).
 
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    libyaml's parser when PyYAML was built with it (the wheels are): about 5x faster than
+    the pure-Python one. Made on first use: a build whose files were checked before
+    (`leaflet.checked`) parses no YAML and does not import PyYAML at all.
+    """
+    import yaml
+
+    class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        yaml_implicit_resolvers = {
+            first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+
+    return _Loader
 
 
 def _control_character(text: str, path: Path) -> LeafletError | None:
     """YAML refuses control characters (NUL, form feed, DEL...) anywhere, comments included;
     name the first one by line and code point rather than let the reader raise."""
+    import yaml.reader
+
     found = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if not found:
         return None
@@ -104,13 +116,15 @@ def _control_character(text: str, path: Path) -> LeafletError | None:
 
 
 def parse_yaml(text: str, path: Path) -> Loaded:
+    import yaml
+
     problem = _control_character(text, path)
     if problem:
         raise problem
     lines: dict[KeyPath, int] = {}
     loader = None
     try:
-        loader = _Loader(text)
+        loader = _loader_class()(text)
         node = loader.get_single_node()
         if node is None:
             raise LeafletError(f"{path}: file is empty")
@@ -170,6 +184,8 @@ def _plain_syntax_error(exc: yaml.MarkedYAMLError, text: str, path: Path) -> str
 
 def _record_lines(node: yaml.Node, key_path: KeyPath, lines: dict[KeyPath, int], path: Path,
                   seen_nodes: set[int]) -> None:
+    import yaml
+
     if id(node) in seen_nodes and not isinstance(node, yaml.ScalarNode):
         # An alias: refused, since nested aliases can expand a small file without bound.
         raise LeafletError(f"{path}:{node.start_mark.line + 1}: YAML anchors and aliases (& and *) "

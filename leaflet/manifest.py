@@ -16,6 +16,7 @@ import difflib
 import functools
 import os
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -24,13 +25,14 @@ from typing import Any, Callable, TextIO
 
 from . import fonts
 from .build import Request, tailored
+from .checked import load_content
 from .errors import LeafletError
-from .layout import PAGE_SIZES, Personal
+from .layout import Personal
 from .translation import content_for, refuse_unreviewed
 from .load import open_input
-from .styles import load_style
+from .records import to_data
+from .styles import PAGE_SIZES, load_style
 from .tailor import AUDIENCES, make_reader
-from .validate import load_content
 
 REQUIRED = ("content", "audience")
 OPTIONAL = ("patient_age", "patient_weight", "patient_name", "pharmacy", "pharmacy_phone", "style",
@@ -184,8 +186,10 @@ class _Memo:
         return result
 
 
-def _digest(model) -> str:
-    return hashlib.sha256(model.model_dump_json().encode("utf-8")).hexdigest()
+def _digest(records) -> str:
+    """What a checked file says, as a hash: a row is rebuilt when it changes."""
+    data = json.dumps(to_data(records), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def _with_digest(loader: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, str]]:

@@ -22,44 +22,11 @@ from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandle
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from .records import ContentFacts
+from .voice import TOKEN as _TOKEN, VOICE_PLACEHOLDERS, speak  # noqa: F401 (speak re-exported)
 from .schema1 import MAX_ITEMS, MAX_TEXT_CHARS, Identifier, IsoDate, LintSettings, NonEmpty, Strict  # noqa: F401 (limits re-exported)
 
 SCHEMA_VERSION = 2
-
-#: Placeholders a text may use; `leaflet.tailor` fills them in the reader's voice.
-VOICE_PLACEHOLDERS = frozenset({"you", "You", "your", "Your"})
-
-#: `{{` and `}}` (a literal brace) or one `{...}` placeholder.
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-
-_VOICES = {
-    True: {"you": "your child", "You": "Your child", "your": "your child's", "Your": "Your child's"},
-    False: {"you": "you", "You": "You", "your": "your", "Your": "Your"},
-}
-
-
-def speak(text: str, to_parent: bool, voice: dict[str, str] | None = None) -> str:
-    """Text in one reader's voice.
-
-    `{you}` `{your}` `{You}` `{Your}` become "your child", "your child's"... for a parent
-    or caregiver and "you", "your" for everyone else; `{A|B}` becomes A for a parent or
-    caregiver and B for everyone else ("If {you} {has|have} a rash"); `{{` and `}}` are
-    literal braces.
-    """
-    voice = voice or _VOICES[to_parent]  # another language's voice: leaflet.i18n
-
-    def fill(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            return token[0]
-        name = match.group(1)
-        if "|" in name:
-            parent, others = name.split("|", 1)
-            return parent if to_parent else others
-        return voice[name]
-
-    return _TOKEN.sub(fill, text)
-
 
 def check_placeholders(text: str) -> str:
     allowed = ", ".join("{%s}" % p for p in sorted(VOICE_PLACEHOLDERS))
@@ -340,7 +307,7 @@ class Translation(Strict):
     review: Review
 
 
-class Content(Strict):
+class Content(ContentFacts, Strict):
     """One medicine's leaflet content, for every audience. Sections print in this order."""
 
     schema_version: Literal[2] = Field(alias="schema")
@@ -370,27 +337,6 @@ class Content(Strict):
     disclaimer: VoicedText
     #: Plain-language targets for `leaflet lint` (defaults above).
     lint: LintSettings = LintSettings()
-
-    @property
-    def title(self) -> str:
-        """"Dupixent (dupilumab)", or the generic name alone when there is no brand."""
-        medicine = self.medicine
-        if not medicine.brands:
-            return medicine.generic[:1].upper() + medicine.generic[1:]
-        return f"{' or '.join(medicine.brands)} ({medicine.generic})"
-
-    @property
-    def name(self) -> str:
-        """The medicine's name in running text and file names: the first brand, else the generic."""
-        return self.medicine.brands[0] if self.medicine.brands else self.medicine.generic
-
-    @property
-    def source(self) -> Source:
-        """The main source."""
-        return self.sources[0]
-
-    def use_ids(self) -> list[str]:
-        return [use.id for use in self.uses.items] if self.uses else []
 
 
 def json_schema() -> dict[str, Any]:

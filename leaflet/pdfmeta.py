@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib, http and ssl
 
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString, PDFText, PDFZCompress
 
@@ -91,7 +91,7 @@ def xmp_packet(info: Described, lang: str | None, claims: Claims) -> bytes:
     date = info.date
 
     def alt(value: str) -> str:
-        return f'<rdf:Alt><rdf:li xml:lang="x-default">{escape(value)}</rdf:li></rdf:Alt>'
+        return f'<rdf:Alt><rdf:li xml:lang="x-default">{escape(value, quote=False)}</rdf:li></rdf:Alt>'
 
     parts = [
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n',
@@ -108,17 +108,18 @@ def xmp_packet(info: Described, lang: str | None, claims: Claims) -> bytes:
         f"<dc:title>{alt(info.title)}</dc:title>\n",
     ]
     if info.author:
-        parts.append(f"<dc:creator><rdf:Seq><rdf:li>{escape(info.author)}</rdf:li></rdf:Seq></dc:creator>\n")
+        author = escape(info.author, quote=False)
+        parts.append(f"<dc:creator><rdf:Seq><rdf:li>{author}</rdf:li></rdf:Seq></dc:creator>\n")
     if info.subject:
         parts.append(f"<dc:description>{alt(info.subject)}</dc:description>\n")
     if lang:
-        parts.append(f"<dc:language><rdf:Bag><rdf:li>{escape(lang)}</rdf:li></rdf:Bag></dc:language>\n")
+        parts.append(f"<dc:language><rdf:Bag><rdf:li>{escape(lang, quote=False)}</rdf:li></rdf:Bag></dc:language>\n")
     if info.keywords:
-        parts.append(f"<pdf:Keywords>{escape(info.keywords)}</pdf:Keywords>\n")
+        parts.append(f"<pdf:Keywords>{escape(info.keywords, quote=False)}</pdf:Keywords>\n")
     if info.producer:
-        parts.append(f"<pdf:Producer>{escape(info.producer)}</pdf:Producer>\n")
+        parts.append(f"<pdf:Producer>{escape(info.producer, quote=False)}</pdf:Producer>\n")
     if info.creator:
-        parts.append(f"<xmp:CreatorTool>{escape(info.creator)}</xmp:CreatorTool>\n")
+        parts.append(f"<xmp:CreatorTool>{escape(info.creator, quote=False)}</xmp:CreatorTool>\n")
     if date:
         parts.append(f"<xmp:CreateDate>{date}</xmp:CreateDate>\n<xmp:ModifyDate>{date}</xmp:ModifyDate>\n")
     if claims.pdfua:

@@ -7,14 +7,15 @@ refused if any text it sets would print below it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-from pydantic import Field, model_validator
+from reportlab.lib.pagesizes import A4, LETTER
 
+from .checked import load_checked
 from .errors import LeafletError
-from .load import load_yaml
-from .model import NonEmpty, Strict
-from .validate import validate
+
+if TYPE_CHECKING:  # a checked style arrives as a record (leaflet.records) with these fields
+    from .style_model import Style, TextStyle  # noqa: F401
 
 
 def _style_dir() -> Path:
@@ -27,63 +28,7 @@ def _style_dir() -> Path:
 
 STYLE_DIR = _style_dir()
 
-Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-Points = Annotated[float, Field(gt=0, le=200)]
-
-
-class TextStyle(Strict):
-    font_size: Points
-    leading: Points
-    space_before: Annotated[float, Field(ge=0, le=200)] = 0
-    space_after: Annotated[float, Field(ge=0, le=200)] = 0
-
-    @model_validator(mode="after")
-    def _leading_fits(self) -> TextStyle:
-        if self.leading < self.font_size:
-            raise ValueError("leading must be at least the font size, or lines overlap")
-        return self
-
-
-class Colours(Strict):
-    text: Colour = "#000000"
-    accent: Colour = "#1f4e79"
-    rule: Colour = "#1f4e79"
-    box_fill: Colour | None = None
-    warning_border: Colour = "#a61b1b"
-    warning_fill: Colour | None = None
-    table_header_fill: Colour | None = None
-    table_grid: Colour = "#666666"
-
-
-class Style(Strict):
-    name: NonEmpty
-    description: NonEmpty
-    #: No text in the leaflet may print smaller than this.
-    min_font_size: Points
-    margin_mm: Annotated[float, Field(ge=5, le=50)]
-    title: TextStyle
-    subtitle: TextStyle
-    heading: TextStyle
-    subheading: TextStyle
-    body: TextStyle
-    footer: TextStyle
-    #: Indent of bullets and of text inside boxes, in points.
-    indent: Annotated[float, Field(ge=0, le=72)] = 14
-    box_padding: Annotated[float, Field(ge=0, le=72)] = 8
-    line_width: Annotated[float, Field(gt=0, le=10)] = 1
-    colours: Colours = Colours()
-    #: The organisation that hands the leaflets out: the PDF's Author.
-    publisher: NonEmpty | None = None
-
-    @model_validator(mode="after")
-    def _nothing_below_minimum(self) -> Style:
-        for part in ("title", "subtitle", "heading", "subheading", "body", "footer"):
-            size = getattr(self, part).font_size
-            if size < self.min_font_size:
-                raise ValueError(
-                    f"{part}.font_size {size:g} is below this style's min_font_size {self.min_font_size:g}"
-                )
-        return self
+PAGE_SIZES = {"a4": A4, "letter": LETTER}
 
 
 def available_styles() -> list[str]:
@@ -102,4 +47,11 @@ def load_style(name_or_path: str) -> Style:
                 f"unknown style {name_or_path!r} (choose from: {', '.join(available_styles())}, "
                 "or give a path to a .yaml style file)"
             )
-    return validate(load_yaml(path), Style)
+    return load_checked(path, "style", _check)
+
+
+def _check(loaded):
+    from .style_model import Style as Schema
+    from .validate import validate
+
+    return validate(loaded, Schema)

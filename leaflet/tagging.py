@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib, http and ssl
 
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObject, PDFString
 
@@ -297,8 +297,8 @@ _LINK_CALLBACK = "leaflet_link"
 def link_markup(url: str, contents: str) -> tuple[str, Node]:
     """Paragraph markup for `url` printed as a link, and its Link node (`contents`: the
     annotation's description). Give the paragraph a `links` dict {url: node}."""
-    href = escape(url, {'"': "&quot;"})
-    return (f'<a href="{href}"><ondraw name="{_LINK_CALLBACK}" label="start {href}"/>{escape(url)}'
+    href = escape(url, quote=False).replace('"', "&quot;")
+    return (f'<a href="{href}"><ondraw name="{_LINK_CALLBACK}" label="start {href}"/>{escape(url, quote=False)}'
             f'<ondraw name="{_LINK_CALLBACK}" label="end {href}"/></a>', Node("Link", contents=contents))
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 from functools import cache
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from . import i18n
 from .errors import LeafletError
-from .model import Applies, Content, Line, Source, speak
 from .translation import not_reviewed
+from .voice import speak
+
+if TYPE_CHECKING:  # checked files arrive as records (leaflet.records) with these models' fields
+    from .model import Applies, Content, Line, Source
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def reader_voice(catalogue: i18n.Catalogue, speaks_to_parent: bool) -> dict[str,
 @cache
 def _voices(language: str, speaks_to_parent: bool) -> dict[str, str]:
     catalogue = i18n.catalogue(language)
-    return (catalogue.voice.caregiver if speaks_to_parent else catalogue.voice.others).model_dump()
+    return dict(vars(catalogue.voice.caregiver if speaks_to_parent else catalogue.voice.others))
 
 
 @dataclass(frozen=True)
@@ -268,7 +271,7 @@ def applies_to(rule: Applies, reader: Reader, use_ids: frozenset[str] | None = N
 # The headings of the side-effect tiers, "Forms and strengths", "Sources", the notes
 # below and the honest "No date is given on the source page" are interface text: they
 # come from the content language's catalogue (leaflet/catalogues/, keys side_effects,
-# forms, sources, notes), said in the reader's voice (`leaflet.model.speak`).
+# forms, sources, notes), said in the reader's voice (`leaflet.voice.speak`).
 _SIDE_EFFECT_TIERS = ("common", "call_doctor", "emergency")
 
 #: The plain sections of schema 2, in print order, and where the special ones go.

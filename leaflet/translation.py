@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import LeafletError
-from .model import Content
+
+if TYPE_CHECKING:
+    from .model import Content
 
 
 def _base(path: Path) -> tuple[Path, str | None]:

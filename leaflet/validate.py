@@ -90,10 +90,6 @@ def _content(loaded: Loaded) -> Content:
     return content
 
 
-def load_content(path: str | Path) -> Content:
-    return validate(load_yaml(path), Content)
-
-
 def _fail(problems: list[str], loaded: Loaded, schema: type[BaseModel]) -> NoReturn:
     message = problems[0]
     if len(problems) > 1:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,15 @@ from pypdf import PdfReader
 
 from leaflet.build import Request, render_request
 from leaflet.layout import Personal
+
+# Checked files are remembered between runs (leaflet.checked): the tests, and every command
+# they run, use a cache of their own, gone at the end, never the user's.
+os.environ["LEAFLET_CACHE_DIR"] = CACHE_DIR = tempfile.mkdtemp(prefix="leaflet-test-cache-")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 DUPIXENT = ROOT / "content" / "dupixent.yaml"

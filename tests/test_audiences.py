@@ -103,7 +103,7 @@ def test_every_fact_knows_where_in_the_content_file_it_comes_from(audience):
     from leaflet.i18n import catalogue
     from leaflet.model import speak
     from leaflet.tailor import reader_voice
-    from leaflet.validate import load_content
+    from leaflet.checked import load_content
 
     data = load_yaml(DUPIXENT).data
     leaflet = tailored(load_content(DUPIXENT), Request(DUPIXENT, audience))

@@ -15,7 +15,7 @@ from leaflet.cli import cli
 from leaflet.layout import Personal, render
 from leaflet.styles import load_style
 from leaflet.tailor import Para, Section, Table
-from leaflet.validate import load_content
+from leaflet.checked import load_content
 
 CHECK = FIXTURES / "check"
 AUDIENCES = ["caregiver", "adolescent", "adult"]

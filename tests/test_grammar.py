@@ -9,7 +9,7 @@ from leaflet.cli import cli
 from leaflet.errors import LeafletError
 from leaflet.grammar import problems_in
 from leaflet.model import speak
-from leaflet.validate import load_content
+from leaflet.checked import load_content
 
 GRAMMAR = FIXTURES / "grammar"
 

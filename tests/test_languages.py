@@ -18,7 +18,7 @@ from leaflet.errors import LeafletError
 from leaflet.lint import lint_file
 from leaflet.tailor import make_reader, tailor
 from leaflet.translation import content_for, source_version
-from leaflet.validate import load_content
+from leaflet.checked import load_content
 
 SPANISH = DUPIXENT.with_name("dupixent.es.yaml")
 AUDIENCES = ["caregiver", "adolescent", "adult"]

@@ -19,7 +19,7 @@ from leaflet.build import Request, render_request, tailored
 from leaflet.layout import _look_for, _split_kept, _table
 from leaflet.styles import load_style
 from leaflet.tailor import AUDIENCES, Table, serves
-from leaflet.validate import load_content
+from leaflet.checked import load_content
 
 CONTENTS = sorted((ROOT / "content").glob("*.yaml"))
 STYLES = ("standard", "large-print", "ink-saver")

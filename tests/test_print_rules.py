@@ -20,8 +20,9 @@ from leaflet.build import Request, tailored
 from leaflet.check import text_to_page
 from leaflet.errors import LeafletError
 from leaflet.layout import Personal, render
-from leaflet.styles import Style, load_style
-from leaflet.validate import load_content
+from leaflet.style_model import Style, TextStyle
+from leaflet.styles import load_style
+from leaflet.checked import load_content
 
 AUDIENCES = ["caregiver", "adolescent", "adult"]
 MINIMUM = {"standard": 12, "large-print": 18, "ink-saver": 12}
@@ -95,7 +96,8 @@ def test_bullets_headers_footers_and_personal_lines_are_measured_too():
 def test_layout_refuses_a_style_that_would_print_below_its_minimum():
     """A style built in code skips validation; layout still refuses it, before drawing anything."""
     good = load_style("standard")
-    small = Style.model_construct(**{**dict(good), "footer": good.footer.model_copy(update={"font_size": 9})})
+    small = Style.model_construct(**{**vars(good), "footer": TextStyle.model_construct(**{**vars(good.footer),
+                                                                                          "font_size": 9})})
     leaflet = tailored(load_content(DUPIXENT), Request(DUPIXENT, "adult"))
     with pytest.raises(LeafletError, match=r"footer text would print at 9 pt font size, below the style's "
                                            r"min_font_size 12"):

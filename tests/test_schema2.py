@@ -13,7 +13,8 @@ from leaflet.errors import LeafletError
 from leaflet.load import load_yaml
 from leaflet.migrate import migrate_file
 from leaflet.model import Content
-from leaflet.validate import load_content, schema_version
+from leaflet.checked import load_content
+from leaflet.validate import schema_version
 
 SCHEMA1_DUPIXENT = FIXTURES / "compat" / "dupixent-schema1.yaml"
 TESTAMOL = FIXTURES / "schema2" / "testamol.yaml"

@@ -21,7 +21,7 @@ from leaflet.check import MISTAGGED, UNTAGGED, check_pdf, tag_misses
 from leaflet.layout import Personal
 from leaflet.structure import page_texts
 from leaflet.tailor import Para, printed
-from leaflet.validate import load_content
+from leaflet.checked import load_content
 
 STYLES = ("standard", "large-print", "ink-saver")
 PAGE_SIZES = ("a4", "letter")

@@ -1,0 +1,226 @@
+"""Content, styles and catalogues checked once, and remembered between runs.
+
+Checking a file (`leaflet.validate`, with pydantic) costs more than laying out its
+leaflet: importing pydantic and building its validators was half of a cold
+`leaflet build`. So the checked data of a file (`leaflet.records`) is written to a
+cache, keyed by the file's name and bytes and by this copy of leaflet (its version, its
+code and catalogues, the fonts it found), and later runs read it back without
+importing pydantic or PyYAML. Any edit to the file, or to leaflet, misses and checks
+the file afresh; a file that fails its check is never remembered.
+
+Where: $LEAFLET_CACHE_DIR, else $XDG_CACHE_HOME/leaflet, else ~/.cache/leaflet. An empty
+LEAFLET_CACHE_DIR turns the cache off. It holds checked content, styles and catalogues
+only (public text, never a patient's name or directions) as JSON (data, never code),
+Babel's dates and page numbers, and what ReportLab read from the shipped fonts
+(`leaflet.fonts`, as marshal: plain data types, nothing executed), in a folder only its
+owner may write; a folder that is not so is not used. Whatever goes wrong with the
+cache (read-only home, full disk, a damaged entry) costs a check, never a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .load import Loaded, parse_yaml, read_text
+from .records import freeze, from_data, to_data
+
+PACKAGE = Path(__file__).resolve().parent
+
+#: Entries kept; past this the oldest are removed when a new one is written.
+MAX_ENTRIES = 500
+
+
+def cache_folder() -> Path | None:
+    """The cache folder the environment names, or None when the cache is off."""
+    named = os.environ.get("LEAFLET_CACHE_DIR")
+    if named is not None:
+        return Path(named) if named.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "leaflet"
+
+
+def load_checked(path: str | Path, kind: str, check: Callable[[Loaded], Any]) -> Any:
+    """The checked records of a file: remembered from an earlier run, or `check`ed now.
+
+    check gets the parsed file and returns its pydantic model (or raises LeafletError).
+    """
+    path = Path(path)
+    text = read_text(path)
+    key = hashlib.sha256("\0".join((_code_fingerprint(), kind, path.name, text)).encode("utf-8",
+                                                                                        "surrogatepass")).hexdigest()
+    folder = cache_folder()
+    remembered = _read(folder, key) if folder else None
+    if remembered is not None:
+        return remembered
+    records = freeze(check(parse_yaml(text, path)))
+    if folder:
+        _write(folder, key, records)
+    return records
+
+
+def remembered(namespace: str, key: str, make: Callable[[], str]) -> str:
+    """make(), remembered between runs under namespace and key: for pure functions of
+    their key whose first call is slow (Babel loads a locale's CLDR data, about 30 ms, to
+    write the first date or page number of a run)."""
+    values = _remembered_values(namespace)
+    value = values.get(key)
+    if not isinstance(value, str):
+        value = values[key] = make()
+        folder = cache_folder()
+        if folder:  # a copy: another thread (leaflet serve) may be adding to values
+            _write(folder, _memo_name(namespace), dict(values), plain=True)
+    return value
+
+
+@cache
+def _remembered_values(namespace: str) -> dict[str, Any]:
+    folder = cache_folder()
+    values = _read(folder, _memo_name(namespace), plain=True) if folder else None
+    return values if isinstance(values, dict) else {}
+
+
+def _memo_name(namespace: str) -> str:
+    return hashlib.sha256(f"{_code_fingerprint()}\0memo\0{namespace}".encode()).hexdigest()
+
+
+def load_content(path: str | Path):
+    """A content file of either schema, checked, as a `Content` record."""
+    return load_checked(path, "content", _check_content)
+
+
+def _check_content(loaded: Loaded):
+    from .model import Content
+    from .validate import validate
+
+    return validate(loaded, Content)
+
+
+@cache
+def _code_fingerprint() -> str:
+    """What decides whether a file passes its check, besides the file: this leaflet's code
+    and catalogues, the Python, pydantic, Babel and ReportLab it runs on, and the CJK font
+    it found."""
+    from .fonts import cjk_face
+
+    parts = [__version__, sys.version]
+    files = [*PACKAGE.glob("*.py"), *(PACKAGE / "catalogues").glob("*.yaml")]
+    try:
+        import importlib.util
+
+        for package, version_file in (("pydantic", "version.py"), ("babel", "__init__.py"),
+                                      ("reportlab", "__init__.py")):
+            spec = importlib.util.find_spec(package)
+            if spec and spec.origin:
+                files.append(Path(spec.origin).with_name(version_file))
+    except (ImportError, ValueError):
+        pass
+    for file in sorted(files):
+        try:
+            stat = file.stat()
+        except OSError:
+            continue
+        parts.append(f"{file}:{stat.st_size}:{stat.st_mtime_ns}")
+    face = cjk_face()
+    parts.append(str(face.regular) if face else "no CJK font")
+    return "\n".join(parts)
+
+
+def _private(folder: Path) -> bool:
+    """Ours alone to write: another user's entries could say anything."""
+    try:
+        stat = folder.stat()
+    except OSError:
+        return False
+    return stat.st_uid == os.getuid() and not stat.st_mode & 0o022
+
+
+def remembered_bytes(namespace: str, key: str) -> bytes | None:
+    """What `remember_bytes` kept under namespace and key on an earlier run, or None."""
+    folder = cache_folder()
+    return _read_bytes(folder, _memo_name(f"{namespace}\0{key}") + ".bin") if folder else None
+
+
+def remember_bytes(namespace: str, key: str, payload: bytes) -> None:
+    folder = cache_folder()
+    if folder:
+        _write_bytes(folder, _memo_name(f"{namespace}\0{key}") + ".bin", payload)
+
+
+def _read(folder: Path, key: str, plain: bool = False) -> Any:
+    payload = _read_bytes(folder, f"{key}.json")
+    if payload is None:
+        return None
+    try:
+        entry = json.loads(payload)
+        if entry.get("leaflet") != __version__:
+            return None
+        return entry["data"] if plain else from_data(entry["data"])
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None  # damaged: check the file again
+
+
+def _write(folder: Path, key: str, records: Any, plain: bool = False) -> None:
+    try:
+        payload = json.dumps({"leaflet": __version__, "data": records if plain else to_data(records)},
+                             ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (ValueError, TypeError, RecursionError):
+        return
+    _write_bytes(folder, f"{key}.json", payload)
+
+
+def _read_bytes(folder: Path, name: str) -> bytes | None:
+    if not _private(folder):
+        return None
+    try:
+        return (folder / name).read_bytes()
+    except OSError:
+        return None
+
+
+def _write_bytes(folder: Path, name: str, payload: bytes) -> None:
+    temporary = None
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(folder):
+            return
+        _prune(folder)
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(payload)
+        os.replace(temporary, folder / name)
+        temporary = None
+    except OSError:
+        pass  # a cache that cannot be written is a cache not used
+    finally:
+        if temporary:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+def _prune(folder: Path) -> None:
+    """Keep the folder small: the oldest entries past MAX_ENTRIES, and what a killed run
+    left half-written an hour ago, go."""
+    def age(entry: Path) -> float:
+        try:
+            return entry.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    entries = sorted([*folder.glob("*.json"), *folder.glob("*.bin")], key=age)
+    stale = [part for part in folder.glob(".*.part") if age(part) < time.time() - 3600]
+    for entry in entries[:max(0, len(entries) - MAX_ENTRIES + 1)] + stale:
+        try:
+            entry.unlink()
+        except OSError:
+            pass
