@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 from itertools import product
-from pathlib import Path
 
 import outloud
 import pikepdf
