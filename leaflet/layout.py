@@ -685,7 +685,7 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
     ]
     if look.table_header_fill is not None:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), look.table_header_fill))
-    return (_MirroredTable if look.right_to_left else _ContinuedTable)(
+    return (_ContinuedMirroredTable if look.right_to_left else _ContinuedTable)(
                  rows, colWidths=order([width * share for share in _COLUMN_SHARES[len(block.header)]]),
                  style=TableStyle(commands),
                  # At least two rows on each side of a page break: one row alone under a
@@ -734,7 +734,7 @@ def _tag_as_own_table(table: Table, header_rows: int) -> None:
             cells[0].node.parent.parent = own  # the row's TR, not drawn yet
 
 
-class _MirroredTable(_ContinuedTable):
+class _MirroredTable(Table):
     """A right-to-left table: drawn with its first column on the right, read first column first.
 
     The structure tree lists a row's cells in the order they are drawn (left to right);
@@ -750,6 +750,10 @@ class _MirroredTable(_ContinuedTable):
                 continue
             rank = {id(node): index for index, node in enumerate(nodes)}
             nodes[0].parent.kids.sort(key=lambda kid: rank.get(id(kid), -1))
+
+
+class _ContinuedMirroredTable(_ContinuedTable, _MirroredTable):
+    """A right-to-left table that goes on as a table of its own on the next page."""
 
 
 def _tag_cells(rows: list[list[Flowable]], header_rows: int) -> None:

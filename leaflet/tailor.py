@@ -419,25 +419,27 @@ def _source_list(cited: list[Source], words: i18n.Catalogue) -> list[Para]:
     and date. Saying "No reviewer or date is given on the source page" after every one of
     several undated pages took a line each (sertraline's took a third page on Letter):
     it is said once, after the list."""
-    bare = [source for source in cited if not source.reviewer and not source.date]
+    bare = {id(source) for source in cited if not source.reviewer and not source.date}
     once = len(bare) > 1
-    listed = [Para(_describe_source(s, full=True, words=words, bare=once and s in bare), prose=False,
-                   url=s.url or "") for s in cited]
+    note = f" {words.sources.no_reviewer_or_date}"
+    listed = []
+    for source in cited:
+        text = _describe_source(source, full=True, words=words)
+        if once and id(source) in bare:
+            text = text.removesuffix(note)  # said once, after the list
+        listed.append(Para(text, prose=False, url=source.url or ""))
     if once:
         note = words.sources.none_reviewed_or_dated if len(bare) == len(cited) else words.sources.others_undated
         listed.append(Para(note, prose=False))
     return listed
 
 
-def _describe_source(source: Source, full: bool = False, words: i18n.Catalogue | None = None,
-                     bare: bool = False) -> str:
+def _describe_source(source: Source, full: bool = False, words: i18n.Catalogue | None = None) -> str:
     """"Source: Title (Publisher), address. Reviewed by X."; with full, the date too."""
     words = words or i18n.catalogue(i18n.SOURCE_LANGUAGE)
     named = (source.title + (f" ({source.publisher})" if source.publisher else "")
              + (f", {source.url}" if source.url else ""))
     text = _sentence(named if full else words.source.format(title=named))
-    if bare:  # the list says once that these pages give no reviewer or date
-        return text
     if full and not source.reviewer and not source.date:
         return text + f" {words.sources.no_reviewer_or_date}"
     text += (" " + words.reviewed_by.format(reviewer=source.reviewer) if source.reviewer
