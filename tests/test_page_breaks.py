@@ -196,3 +196,20 @@ def test_saving_a_page_takes_space_between_blocks_never_text_size():
         assert getattr(tight, name).fontSize == getattr(normal, name).fontSize
         assert getattr(tight, name).leading == getattr(normal, name).leading
     assert tight.heading.spaceBefore == normal.heading.spaceBefore / 2
+
+
+def test_a_right_to_left_table_goes_on_as_a_table_of_its_own_too(tmp_path):
+    """The Arabic leaflet with forty more devices: its mirrored table runs onto the next
+    page, where it is a Table under its own header cells (no TBL-014)."""
+    text = (ROOT / "content" / "dupixent.ar.yaml").read_text(encoding="utf-8")
+    start = text.index("  items:\n", text.index("devices:")) + len("  items:\n")
+    extra = "".join(f"    - {{id: d{n}, name: جهاز رقم {n}, doses: {n} mg, ages: من عمر سنتين فأكثر}}\n"
+                    for n in range(40))
+    content = tmp_path / "dupixent.ar.yaml"
+    content.write_text(text[:start] + extra + text[start:], encoding="utf-8")
+    rendered = render_request(Request(content, "adult"))
+    header_pages = [page for role, page in elements_in_order(rendered.pdf) if role == "TH"]
+    assert len(header_pages) == 6 and len(set(header_pages)) == 2  # three columns, on two pages
+    path = tmp_path / "ar.pdf"
+    path.write_bytes(rendered.pdf)
+    assert "TBL-014" not in {finding.rule for finding in outloud.check(str(path)).findings}
