@@ -857,7 +857,7 @@ class _KeepTogether(KeepTogether):
         which left a large-print page half empty before a long section. Here a group that
         does not fit is split inside one of its blocks (between a paragraph's lines, a
         table's rows, a box's lines), so a heading still has its first lines (a table
-        its header and first row) below it, and the rest goes on with the next block.
+        its header and first two rows) below it, and the rest goes on with the next block.
         Only when no such split exists does it move on whole, as before.
         """
         if getattr(self, "_wrapInfo", None) != (availWidth, availHeight):
@@ -876,7 +876,7 @@ def _split_kept(content: list[Flowable], width: float, height: float) -> list[Fl
 
     A chain may not break between two of its blocks (that is what keeping with the next
     means), only inside one: the first part ends with the head of a block split by its
-    own rules (never a widow or orphan line, a table's header with at least one row, a
+    own rules (never a widow or orphan line, a table's header with at least two rows, a
     box's title with a line), and the tail goes on, still kept with what follows.
     Returns None when no block can be split so (the chain then moves on whole).
 
@@ -902,7 +902,7 @@ def _split_kept(content: list[Flowable], width: float, height: float) -> list[Fl
     for index in range(last, -1, -1):
         # The block that does not fit is split where the page ends; a block before it
         # (which fits whole) gives up its last lines so that they go on with the next.
-        room = rooms[index] if index == last else min(rooms[index], heights[index] - _FUZZ * 1e3)
+        room = rooms[index] if index == last else min(rooms[index], heights[index] - 0.001)
         parts = content[index].split(width, room) if room > 0 else []
         if len(parts) < 2:
             continue
