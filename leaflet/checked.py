@@ -10,10 +10,11 @@ the file afresh; a file that fails its check is never remembered.
 
 Where: $LEAFLET_CACHE_DIR, else $XDG_CACHE_HOME/leaflet, else ~/.cache/leaflet. An empty
 LEAFLET_CACHE_DIR turns the cache off. It holds checked content, styles and catalogues
-only (public text, never a patient's name or directions), as JSON (data, never code),
-in a folder only its owner may write; a folder that is not so is not used. Whatever goes
-wrong with the cache (read-only home, full disk, a damaged entry) costs a check, never
-a build.
+only (public text, never a patient's name or directions) as JSON (data, never code),
+Babel's dates and page numbers, and what ReportLab read from the shipped fonts
+(`leaflet.fonts`, as marshal: plain data types, nothing executed), in a folder only its
+owner may write; a folder that is not so is not used. Whatever goes wrong with the
+cache (read-only home, full disk, a damaged entry) costs a check, never a build.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def remembered(namespace: str, key: str, make: Callable[[], str]) -> str:
     if not isinstance(value, str):
         value = values[key] = make()
         folder = cache_folder()
-        if folder:
-            _write(folder, _memo_name(namespace), values, plain=True)
+        if folder:  # a copy: another thread (leaflet serve) may be adding to values
+            _write(folder, _memo_name(namespace), dict(values), plain=True)
     return value
 
 
@@ -106,7 +107,8 @@ def _check_content(loaded: Loaded):
 @cache
 def _code_fingerprint() -> str:
     """What decides whether a file passes its check, besides the file: this leaflet's code
-    and catalogues, the Python, pydantic and Babel it runs on, and the CJK font it found."""
+    and catalogues, the Python, pydantic, Babel and ReportLab it runs on, and the CJK font
+    it found."""
     from .fonts import cjk_face
 
     parts = [__version__, sys.version]
@@ -114,7 +116,8 @@ def _code_fingerprint() -> str:
     try:
         import importlib.util
 
-        for package, version_file in (("pydantic", "version.py"), ("babel", "__init__.py")):
+        for package, version_file in (("pydantic", "version.py"), ("babel", "__init__.py"),
+                                      ("reportlab", "__init__.py")):
             spec = importlib.util.find_spec(package)
             if spec and spec.origin:
                 files.append(Path(spec.origin).with_name(version_file))
@@ -140,20 +143,50 @@ def _private(folder: Path) -> bool:
     return stat.st_uid == os.getuid() and not stat.st_mode & 0o022
 
 
+def remembered_bytes(namespace: str, key: str) -> bytes | None:
+    """What `remember_bytes` kept under namespace and key on an earlier run, or None."""
+    folder = cache_folder()
+    return _read_bytes(folder, _memo_name(f"{namespace}\0{key}") + ".bin") if folder else None
+
+
+def remember_bytes(namespace: str, key: str, payload: bytes) -> None:
+    folder = cache_folder()
+    if folder:
+        _write_bytes(folder, _memo_name(f"{namespace}\0{key}") + ".bin", payload)
+
+
 def _read(folder: Path, key: str, plain: bool = False) -> Any:
-    if not _private(folder):
+    payload = _read_bytes(folder, f"{key}.json")
+    if payload is None:
         return None
     try:
-        with open(folder / f"{key}.json", encoding="utf-8") as handle:
-            entry = json.load(handle)
+        entry = json.loads(payload)
         if entry.get("leaflet") != __version__:
             return None
         return entry["data"] if plain else from_data(entry["data"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        return None  # missing or damaged: check the file again
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None  # damaged: check the file again
 
 
 def _write(folder: Path, key: str, records: Any, plain: bool = False) -> None:
+    try:
+        payload = json.dumps({"leaflet": __version__, "data": records if plain else to_data(records)},
+                             ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (ValueError, TypeError, RecursionError):
+        return
+    _write_bytes(folder, f"{key}.json", payload)
+
+
+def _read_bytes(folder: Path, name: str) -> bytes | None:
+    if not _private(folder):
+        return None
+    try:
+        return (folder / name).read_bytes()
+    except OSError:
+        return None
+
+
+def _write_bytes(folder: Path, name: str, payload: bytes) -> None:
     temporary = None
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -161,13 +194,11 @@ def _write(folder: Path, key: str, records: Any, plain: bool = False) -> None:
             return
         _prune(folder)
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump({"leaflet": __version__, "data": records if plain else to_data(records)}, handle,
-                      ensure_ascii=False,
-                      separators=(",", ":"))
-        os.replace(temporary, folder / f"{key}.json")
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(payload)
+        os.replace(temporary, folder / name)
         temporary = None
-    except (OSError, ValueError, TypeError, RecursionError):
+    except OSError:
         pass  # a cache that cannot be written is a cache not used
     finally:
         if temporary:
@@ -186,7 +217,7 @@ def _prune(folder: Path) -> None:
         except OSError:
             return 0.0
 
-    entries = sorted(folder.glob("*.json"), key=age)
+    entries = sorted([*folder.glob("*.json"), *folder.glob("*.bin")], key=age)
     stale = [part for part in folder.glob(".*.part") if age(part) < time.time() - 3600]
     for entry in entries[:max(0, len(entries) - MAX_ENTRIES + 1)] + stale:
         try:

@@ -10,11 +10,14 @@ embeds a subset of each font used (only the glyphs printed).
 
 Registering a TTF costs tens of milliseconds, so each face is registered once per
 process, and only when a text first needs it: an English leaflet loads DejaVu alone.
+What ReportLab reads from a shipped font file (its tables, about 15 ms a file) is also
+remembered between runs with the checked files (`leaflet.checked`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import re
 import unicodedata
@@ -24,9 +27,15 @@ from functools import cache
 from pathlib import Path
 from html import escape  # not xml.sax.saxutils: it imports urllib, http and ssl
 
+from fnmatch import fnmatch
+from weakref import WeakKeyDictionary
+
+from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTEncoding, TTFont, TTFNameBytes, TTFontFace, unShapedFontGlob
+
+from . import checked
 
 FONT_DIR = Path(__file__).with_name("fonts")
 REGULAR = "LeafletSans"
@@ -85,8 +94,15 @@ class _ContentNamedTTFont(TTFont):
 
     _REMEMBERED = 32  # per face; a subset is some 20 KiB compressed
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, name: str, filename: str, subfontIndex: int = 0) -> None:
+        # What TTFont.__init__ does, with a face read back when this file was read before
+        # (tests/test_checked.py compares the two).
+        self.fontName = name
+        self.face = _face(filename, subfontIndex)
+        self.encoding = TTEncoding()
+        self.state = WeakKeyDictionary()
+        self._asciiReadable = rl_config.ttfAsciiReadable
+        self.shapable = not any(fnmatch(name, pattern) for pattern in unShapedFontGlob)
         self._subsets: dict[tuple[int, ...], tuple[bytes, bytes | None]] = {}
         cut = self.face.makeSubset
 
@@ -128,6 +144,49 @@ class _ContentNamedTTFont(TTFont):
             font_file = doc.idToObject["fontFile:%s(%s)" % (self.face.filename, old)]
             if font_file.filters:
                 self._compressed(subset, font_file)
+
+
+#: Parts of a parsed face that are not plain data: the file's bytes (read again), a
+#: scaling function (made again from unitsPerEm, as ReportLab makes it) and names that
+#: are a bytes subclass.
+_NAMES = ("name", "familyName", "styleName", "fullName", "uniqueFontID")
+
+
+def _face(filename: str, subfont: int) -> TTFontFace:
+    """ReportLab's face of a font file: parsed, or read back as parsed on an earlier run."""
+    path = Path(filename)
+    try:
+        stat = path.stat()
+    except OSError:
+        return TTFontFace(filename, subfontIndex=subfont)  # ReportLab says what is wrong
+    key = f"{path.resolve()}:{subfont}:{stat.st_size}:{stat.st_mtime_ns}"
+    kept = checked.remembered_bytes("font", key)
+    if kept is not None:
+        try:
+            return _restored(marshal.loads(kept), path)
+        except (ValueError, EOFError, TypeError, KeyError, OSError):
+            pass  # damaged: parse the file
+    face = TTFontFace(filename, subfontIndex=subfont)
+    state = {name: value for name, value in vars(face).items() if name not in ("_ttf_data", "_pdfScale")}
+    for name in _NAMES:
+        state[name] = bytes(state[name])
+    try:
+        checked.remember_bytes("font", key, marshal.dumps(state))
+    except ValueError:
+        pass  # a value marshal cannot keep: parse it every time
+    return face
+
+
+def _restored(state: dict, path: Path) -> TTFontFace:
+    face = TTFontFace.__new__(TTFontFace)
+    pdfmetrics.TypeFace.__init__(face, None)
+    face.__dict__.update(state)
+    for name in _NAMES:
+        setattr(face, name, TTFNameBytes(state[name]))
+    face._ttf_data = path.read_bytes()
+    units = face.unitsPerEm
+    face._pdfScale = (lambda x: x) if units == 1000 else (lambda x, _1000mult=1000 / units: x * _1000mult)
+    return face
 
 
 def subset_tag(font_name: str, subset: list[int]) -> str:

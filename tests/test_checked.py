@@ -169,3 +169,45 @@ def test_a_cold_build_of_a_checked_file_loads_neither_pydantic_nor_yaml_nor_babe
     assert run("first.pdf") == "babel,pydantic,yaml"  # the first run checks the file
     assert run("second.pdf") == "none"
     assert (tmp_path / "first.pdf").read_bytes() == (tmp_path / "second.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "leaflet" / "fonts").glob("*.ttf")), ids=lambda path: path.name)
+def test_a_font_read_back_is_the_font_reportlab_parses(cache, path):
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    from leaflet import fonts
+
+    parsed = TTFontFace(str(path))
+    first = fonts._face(str(path), 0)  # parsed, and remembered
+    assert any(cache.glob("*.bin"))
+    again = fonts._face(str(path), 0)  # read back
+    for face in (first, again):
+        assert set(vars(face)) == set(vars(parsed))
+        for name, value in vars(parsed).items():
+            if name == "_pdfScale":
+                assert face._pdfScale(1234) == value(1234)
+            else:
+                assert getattr(face, name) == value and type(getattr(face, name)) is type(value), name
+
+
+def test_a_leaflet_font_is_built_as_reportlab_builds_one(cache):
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from leaflet import fonts
+
+    path = str(fonts.LATIN.regular)
+    theirs, ours = TTFont("Theirs", path), fonts._ContentNamedTTFont("Ours", path)
+    assert set(vars(ours)) - {"_subsets"} == set(vars(theirs))
+    for name in ("encoding", "state"):
+        assert type(getattr(ours, name)) is type(getattr(theirs, name))
+    assert (ours._asciiReadable, ours.shapable) == (theirs._asciiReadable, theirs.shapable)
+
+
+def test_a_damaged_font_entry_costs_a_parse(cache):
+    from leaflet import fonts
+
+    path = str(fonts.LATIN.regular)
+    parsed = fonts._face(path, 0)
+    for entry in cache.glob("*.bin"):
+        entry.write_bytes(b"\x00not marshal")
+    assert fonts._face(path, 0).charWidths == parsed.charWidths
