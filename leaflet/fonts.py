@@ -249,6 +249,13 @@ def _latin_chars() -> frozenset[str]:
     return frozenset(chr(code) for code in _covered(LATIN))
 
 
+@cache
+def _draws_ascii() -> bool:
+    """The Latin face draws every printable ASCII character (spaces need no glyph)."""
+    covered = _covered(LATIN)
+    return all(code in covered for code in range(0x21, 0x7F))
+
+
 def _face_for(char: str, current: Face | None) -> Face | None:
     """The face that draws char: its script's face, else the current run's, else the first."""
     code = ord(char)
@@ -359,6 +366,8 @@ def _looks_cjk(char: str) -> bool:
 
 def undrawable(text: str) -> list[str]:
     """Characters in text that no available font can draw (which would print as boxes)."""
+    if text.isascii() and text.isprintable() and _draws_ascii():  # most names: no set of every glyph needed
+        return []
     if _latin_chars().issuperset(text):
         return []
     missing: list[str] = []
