@@ -55,8 +55,8 @@ def load_checked(path: str | Path, kind: str, check: Callable[[Loaded], Any]) ->
     """
     path = Path(path)
     text = read_text(path)
-    key = hashlib.sha256("\0".join((_code_fingerprint(), kind, path.name, text)).encode("utf-8",
-                                                                                        "surrogatepass")).hexdigest()
+    key = hashlib.sha256("\0".join((_code_fingerprint(), _catalogues(), kind, path.name, text))
+                         .encode("utf-8", "surrogatepass")).hexdigest()
     folder = cache_folder()
     remembered = _read(folder, key) if folder else None
     if remembered is not None:
@@ -106,32 +106,59 @@ def _check_content(loaded: Loaded):
 
 @cache
 def _code_fingerprint() -> str:
-    """What decides whether a file passes its check, besides the file: this leaflet's code
-    and catalogues, the Python, pydantic, Babel and ReportLab it runs on, and the CJK font
-    it found."""
-    from .fonts import cjk_face
+    """What decides whether a file passes its check and how it reads, besides the file
+    and the catalogues (`_catalogues`): this leaflet's code, the Python, pydantic, PyYAML,
+    Babel and ReportLab it runs on, and the fonts that decide which characters can be
+    drawn (the shipped ones and the CJK font found, by path and identity: another file at
+    the same path is another font)."""
+    from .fonts import FONT_DIR, cjk_face
 
     parts = [__version__, sys.version]
-    files = [*PACKAGE.glob("*.py"), *(PACKAGE / "catalogues").glob("*.yaml")]
+    files = [*PACKAGE.glob("*.py"), *FONT_DIR.glob("*.ttf")]
     try:
         import importlib.util
 
-        for package, version_file in (("pydantic", "version.py"), ("babel", "__init__.py"),
+        for package, version_file in (("pydantic", "version.py"), ("pydantic_core", "__init__.py"),
+                                      ("yaml", "__init__.py"), ("babel", "__init__.py"),
                                       ("reportlab", "__init__.py")):
             spec = importlib.util.find_spec(package)
             if spec and spec.origin:
                 files.append(Path(spec.origin).with_name(version_file))
     except (ImportError, ValueError):
         pass
-    for file in sorted(files):
-        try:
-            stat = file.stat()
-        except OSError:
-            continue
-        parts.append(f"{file}:{stat.st_size}:{stat.st_mtime_ns}")
     face = cjk_face()
-    parts.append(str(face.regular) if face else "no CJK font")
+    parts.append(f"CJK font {face.regular}" if face else "no CJK font")
+    if face:
+        files.append(face.regular)
+    for file in sorted(files):
+        parts.append(f"{file}:{file_identity(file)}")
     return "\n".join(parts)
+
+
+def file_identity(path: Path) -> str:
+    """Which file is at path, as far as its metadata tells: size, modification time, and
+    the inode and its change time, which no copy, `touch` or unpacking can set back (an
+    image whose files all carry one normalised time is still told apart)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:{stat.st_ctime_ns}"
+
+
+def _catalogues() -> str:
+    """The catalogues, by their bytes: a catalogue's check reads the English one, and a
+    content file's check tailors it in its language's. Read where `leaflet.i18n` reads
+    them, at each check (a few small files)."""
+    from . import i18n  # imported by now (it imports this module); not at import time
+
+    digest = hashlib.sha256()
+    try:
+        for path in sorted(i18n.CATALOGUE_DIR.glob("*.yaml")):
+            digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0" + path.read_bytes() + b"\0")
+    except OSError as exc:
+        digest.update(f"unreadable: {exc}".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def _private(folder: Path) -> bool:

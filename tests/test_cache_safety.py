@@ -1,0 +1,97 @@
+"""What the remembered checks (leaflet.checked) must never do, found on review: serve data
+a fresh check would reject or read differently, trust what another user could have put
+there, or turn a damaged cache into a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from leaflet import checked, fonts, i18n
+from leaflet.errors import LeafletError
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LEAFLET = str(Path(sys.executable).with_name("leaflet"))
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("LEAFLET_CACHE_DIR", str(folder))
+    return folder
+
+
+def leaflet(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The CLI as a fresh process: nothing of this one's in-process memory."""
+    return subprocess.run([LEAFLET, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+
+
+def test_a_cjk_font_replaced_at_the_same_path_checks_the_content_again(cache, tmp_path):
+    """The content was checked drawable with one CJK font; another file now sits at the
+    same path. A fresh check refuses the content: so must the build, in one line."""
+    if fonts.cjk_face() is None:
+        pytest.fail("no CJK font on this machine: tests/setup installs fonts-wqy-zenhei")
+    font = tmp_path / "cjk.ttc"
+    shutil.copy(fonts.cjk_face().regular, font)
+    content = tmp_path / "cjk.yaml"
+    content.write_text((FIXTURES / "minimal.yaml").read_text().replace(
+        "disclaimer: This is a test leaflet.", "disclaimer: This is a test leaflet 王芳."), encoding="utf-8")
+    env = {"LEAFLET_CACHE_DIR": str(cache), "LEAFLET_CJK_FONT": str(font)}
+    assert leaflet("build", str(content), "-a", "adult", "-o", str(tmp_path / "a.pdf"), env=env).returncode == 0
+
+    shutil.copy(fonts.LATIN.regular, font)  # a font with no CJK glyphs, at the same path
+    again = leaflet("build", str(content), "-a", "adult", "-o", str(tmp_path / "b.pdf"), env=env)
+    assert "Traceback" not in again.stderr
+    assert again.returncode == 2, again.stderr
+    assert "cjk.yaml:" in again.stderr and "U+738B" in again.stderr
+
+
+@pytest.fixture
+def catalogue_dir(tmp_path, monkeypatch) -> Path:
+    """The catalogues copied to a folder of their own (as tests of catalogues do)."""
+    folder = tmp_path / "catalogues"
+    shutil.copytree(i18n.CATALOGUE_DIR, folder)
+    monkeypatch.setattr(i18n, "CATALOGUE_DIR", folder)
+    _forget()
+    yield folder
+    _forget()
+
+
+def _forget() -> None:
+    """What a new process would not know."""
+    i18n.catalogue.cache_clear()
+    i18n._source_messages.cache_clear()
+    checked._code_fingerprint.cache_clear()
+
+
+def test_a_catalogue_is_checked_again_when_the_english_one_it_is_checked_against_changes(cache, catalogue_dir):
+    """A translated catalogue may use only the fields of the English message: its check
+    depends on en.yaml, which the cache must see wherever the catalogues are."""
+    assert i18n.catalogue("es").page_number == "Página {page} de {total}"
+    english = catalogue_dir / "en.yaml"
+    english.write_text(english.read_text(encoding="utf-8").replace("Page {page} of {total}", "Page {page}"),
+                       encoding="utf-8")
+    _forget()
+    with pytest.raises(LeafletError, match=r"page_number: unknown field\(s\) total"):
+        i18n.catalogue("es")
+
+
+def test_content_is_checked_again_when_its_languages_catalogue_changes(cache, catalogue_dir, tmp_path):
+    """A content file's check tailors it with its language's catalogue (the grammar
+    check): content checked against one catalogue is not remembered for another."""
+    content = tmp_path / "testamol.yaml"
+    content.write_text((FIXTURES / "schema2" / "testamol.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    checked.load_content(content)
+    english = catalogue_dir / "en.yaml"
+    english.write_text(english.read_text(encoding="utf-8").replace(  # a heading the check finds ungrammatical
+        'call_doctor: "Call {your} doctor if {you} {has|have}:"', 'call_doctor: "Call {your} doctor if {you} have:"'),
+        encoding="utf-8")
+    _forget()
+    with pytest.raises(LeafletError, match='reads "your child have" in the caregiver leaflet'):
+        checked.load_content(content)
