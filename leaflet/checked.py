@@ -40,11 +40,20 @@ MAX_ENTRIES = 500
 
 
 def cache_folder() -> Path | None:
-    """The cache folder the environment names, or None when the cache is off."""
+    """The cache folder the environment names, or None when the cache is off.
+
+    A relative XDG_CACHE_HOME is ignored, as the XDG spec says; with no home either (a
+    container's user with no HOME and no passwd entry, where `~` stays `~`) there is no
+    cache, rather than a `~` folder wherever leaflet runs."""
     named = os.environ.get("LEAFLET_CACHE_DIR")
     if named is not None:
         return Path(named) if named.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
     return Path(base) / "leaflet"
 
 

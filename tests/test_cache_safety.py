@@ -95,3 +95,31 @@ def test_content_is_checked_again_when_its_languages_catalogue_changes(cache, ca
     _forget()
     with pytest.raises(LeafletError, match='reads "your child have" in the caregiver leaflet'):
         checked.load_content(content)
+
+
+# --- Where the cache is -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("xdg", [None, "relative/cache"])
+def test_with_no_home_nothing_is_written_in_the_working_folder(tmp_path, monkeypatch, xdg):
+    """A container run under a user with no home and no passwd entry: `~` stays `~`,
+    a relative folder. The cache is then off, not a `~` folder wherever the build runs."""
+    import pwd
+
+    monkeypatch.delenv("LEAFLET_CACHE_DIR", raising=False)
+    monkeypatch.delenv("HOME", raising=False)
+    if xdg:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)  # relative: the XDG spec says to ignore it
+    else:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_such_user(uid):
+        raise KeyError(uid)
+
+    monkeypatch.setattr(pwd, "getpwuid", no_such_user)
+    monkeypatch.chdir(tmp_path)
+    assert checked.cache_folder() is None
+    content = tmp_path / "minimal.yaml"
+    content.write_text((FIXTURES / "minimal.yaml").read_text())
+    checked.load_content(content)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["minimal.yaml"]
