@@ -23,10 +23,11 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
+import secrets
 import time
 from functools import cache
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Callable
 
 from . import __version__
@@ -170,15 +171,6 @@ def _catalogues() -> str:
     return digest.hexdigest()
 
 
-def _private(folder: Path) -> bool:
-    """Ours alone to write: another user's entries could say anything."""
-    try:
-        stat = folder.stat()
-    except OSError:
-        return False
-    return stat.st_uid == os.getuid() and not stat.st_mode & 0o022
-
-
 def remembered_bytes(namespace: str, key: str) -> bytes | None:
     """What `remember_bytes` kept under namespace and key on an earlier run, or None."""
     folder = cache_folder()
@@ -213,50 +205,95 @@ def _write(folder: Path, key: str, records: Any, plain: bool = False) -> None:
     _write_bytes(folder, f"{key}.json", payload)
 
 
-def _read_bytes(folder: Path, name: str) -> bytes | None:
-    if not _private(folder):
-        return None
+#: Larger than any entry written (a CJK font's face is some 3 MB).
+_MAX_ENTRY_BYTES = 64 * 1024 * 1024
+#: Opened without following a symbolic link, and without waiting on a FIFO.
+_ENTRY_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_folder(folder: Path, create: bool = False) -> int | None:
+    """A descriptor of the cache folder when it is ours alone to write, else None.
+
+    Entries are then read and written relative to the descriptor, so the folder whose
+    owner was checked is the folder used, even if its path (through a folder someone else
+    can write) is pointed elsewhere meanwhile: another user's entries could say anything.
+    """
+    if os.open not in os.supports_dir_fd or not hasattr(os, "O_DIRECTORY"):
+        return None  # no way to hold on to the folder checked: no cache
     try:
-        return (folder / name).read_bytes()
+        if create:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
+    try:
+        stat = os.fstat(descriptor)
+        if stat.st_uid == os.getuid() and not stat.st_mode & 0o022:
+            return descriptor
+    except OSError:
+        pass
+    os.close(descriptor)
+    return None
+
+
+def _read_bytes(folder: Path, name: str) -> bytes | None:
+    descriptor = _open_folder(folder)
+    if descriptor is None:
+        return None
+    try:
+        entry = os.open(name, _ENTRY_FLAGS, dir_fd=descriptor)
+        with os.fdopen(entry, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if not S_ISREG(stat.st_mode) or stat.st_uid != os.getuid() or stat.st_size > _MAX_ENTRY_BYTES:
+                return None
+            payload = handle.read(_MAX_ENTRY_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+    return payload
 
 
 def _write_bytes(folder: Path, name: str, payload: bytes) -> None:
+    descriptor = _open_folder(folder, create=True)
+    if descriptor is None:
+        return
     temporary = None
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(folder):
-            return
-        _prune(folder)
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-        with os.fdopen(descriptor, "wb") as handle:
+        _prune(descriptor)
+        temporary = f".{secrets.token_hex(8)}.part"
+        entry = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                        | getattr(os, "O_CLOEXEC", 0), 0o600, dir_fd=descriptor)
+        with os.fdopen(entry, "wb") as handle:
             handle.write(payload)
-        os.replace(temporary, folder / name)
+        os.replace(temporary, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)
         temporary = None
     except OSError:
         pass  # a cache that cannot be written is a cache not used
     finally:
         if temporary:
             try:
-                os.unlink(temporary)
+                os.unlink(temporary, dir_fd=descriptor)
             except OSError:
                 pass
+        os.close(descriptor)
 
 
-def _prune(folder: Path) -> None:
+def _prune(descriptor: int) -> None:
     """Keep the folder small: the oldest entries past MAX_ENTRIES, and what a killed run
     left half-written an hour ago, go."""
-    def age(entry: Path) -> float:
+    def age(name: str) -> float:
         try:
-            return entry.stat().st_mtime
+            return os.stat(name, dir_fd=descriptor, follow_symlinks=False).st_mtime
         except OSError:
             return 0.0
 
-    entries = sorted([*folder.glob("*.json"), *folder.glob("*.bin")], key=age)
-    stale = [part for part in folder.glob(".*.part") if age(part) < time.time() - 3600]
-    for entry in entries[:max(0, len(entries) - MAX_ENTRIES + 1)] + stale:
+    names = os.listdir(descriptor)
+    entries = sorted((name for name in names if name.endswith((".json", ".bin"))), key=age)
+    stale = [name for name in names if name.startswith(".") and name.endswith(".part")
+             and age(name) < time.time() - 3600]
+    for name in entries[:max(0, len(entries) - MAX_ENTRIES + 1)] + stale:
         try:
-            entry.unlink()
+            os.unlink(name, dir_fd=descriptor)
         except OSError:
             pass

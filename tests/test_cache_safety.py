@@ -97,6 +97,63 @@ def test_content_is_checked_again_when_its_languages_catalogue_changes(cache, ca
         checked.load_content(content)
 
 
+# --- Whose folder, whose entries --------------------------------------------------------------
+
+
+def _point(link: Path, target: Path) -> None:
+    spare = link.with_name(link.name + ".spare")
+    spare.unlink(missing_ok=True)
+    spare.symlink_to(target)
+    os.replace(spare, link)
+
+
+def test_a_folder_swapped_right_after_its_check_is_never_read(tmp_path, monkeypatch):
+    """The cache folder's path passes through a folder another user can write: they point
+    it at a folder of ours (which passes the ownership check) and, the moment its owner
+    has been compared, at theirs (which would not pass). Nothing may be read from theirs."""
+    ours = tmp_path / "ours"
+    ours.mkdir(mode=0o700)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chmod(theirs, 0o777)  # anyone may write it: never trusted
+    link = tmp_path / "cache"
+    link.symlink_to(ours)
+    monkeypatch.setenv("LEAFLET_CACHE_DIR", str(link))
+    content = tmp_path / "minimal.yaml"
+    content.write_text((FIXTURES / "minimal.yaml").read_text(), encoding="utf-8")
+    checked.load_content(content)
+    for entry in ours.iterdir():  # their copies of our entries, with their own words
+        (theirs / entry.name).write_bytes(entry.read_bytes().replace(b"This is a test leaflet.", b"PLANTED"))
+
+    uid = os.getuid()
+
+    def swapped_after_the_owner_is_compared() -> int:
+        _point(link, theirs)
+        return uid
+
+    monkeypatch.setattr(os, "getuid", swapped_after_the_owner_is_compared)
+    for _ in range(3):
+        _point(link, ours)
+        assert checked.load_content(content).disclaimer == "This is a test leaflet."
+
+
+def test_an_entry_that_is_a_symbolic_link_is_not_followed(tmp_path, monkeypatch):
+    elsewhere, cache = tmp_path / "elsewhere", tmp_path / "cache"
+    content = tmp_path / "minimal.yaml"
+    monkeypatch.setenv("LEAFLET_CACHE_DIR", str(elsewhere))
+    content.write_text((FIXTURES / "minimal.yaml").read_text().replace("This is a test leaflet.", "PLANTED"))
+    checked.load_content(content)
+    planted = next(elsewhere.glob("*.json"))  # a real entry, for other bytes
+
+    monkeypatch.setenv("LEAFLET_CACHE_DIR", str(cache))
+    content.write_text((FIXTURES / "minimal.yaml").read_text())
+    checked.load_content(content)
+    for entry in cache.glob("*.json"):
+        entry.unlink()
+        entry.symlink_to(planted)
+    assert checked.load_content(content).disclaimer == "This is a test leaflet."
+
+
 # --- Where the cache is -------------------------------------------------------------------------
 
 
