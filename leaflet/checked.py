@@ -205,6 +205,10 @@ def _write(folder: Path, key: str, records: Any, plain: bool = False) -> None:
     _write_bytes(folder, f"{key}.json", payload)
 
 
+#: Every entry starts with this line and the sha256 of the rest: a damaged entry that
+#: still parses (a flipped digit in a dose, a glyph width) is never used.
+_HEADER = b"leaflet-cache 1\n"
+_DIGEST_LENGTH = 64
 #: Larger than any entry written (a CJK font's face is some 3 MB).
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024
 #: Opened without following a symbolic link, and without waiting on a FIFO.
@@ -251,7 +255,13 @@ def _read_bytes(folder: Path, name: str) -> bytes | None:
         return None
     finally:
         os.close(descriptor)
-    return payload
+    start = len(_HEADER) + _DIGEST_LENGTH + 1
+    if not payload.startswith(_HEADER) or payload[start - 1:start] != b"\n":
+        return None
+    body = payload[start:]
+    if hashlib.sha256(body).hexdigest().encode("ascii") != payload[len(_HEADER):start - 1]:
+        return None  # damaged
+    return body
 
 
 def _write_bytes(folder: Path, name: str, payload: bytes) -> None:
@@ -265,7 +275,7 @@ def _write_bytes(folder: Path, name: str, payload: bytes) -> None:
         entry = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
                         | getattr(os, "O_CLOEXEC", 0), 0o600, dir_fd=descriptor)
         with os.fdopen(entry, "wb") as handle:
-            handle.write(payload)
+            handle.write(_HEADER + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload)
         os.replace(temporary, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)
         temporary = None
     except OSError:

@@ -163,8 +163,8 @@ def _face(filename: str, subfont: int) -> TTFontFace:
     if kept is not None:
         try:
             return _restored(marshal.loads(kept), path)
-        except (ValueError, EOFError, TypeError, KeyError, OSError):
-            pass  # damaged: parse the file
+        except Exception:  # noqa: BLE001 (whatever cannot be restored is parsed again: never a failed build)
+            pass
     face = TTFontFace(filename, subfontIndex=subfont)
     state = {name: value for name, value in vars(face).items() if name not in ("_ttf_data", "_pdfScale")}
     for name in _NAMES:

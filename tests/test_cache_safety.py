@@ -154,9 +154,6 @@ def test_an_entry_that_is_a_symbolic_link_is_not_followed(tmp_path, monkeypatch)
     assert checked.load_content(content).disclaimer == "This is a test leaflet."
 
 
-# --- Where the cache is -------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("xdg", [None, "relative/cache"])
 def test_with_no_home_nothing_is_written_in_the_working_folder(tmp_path, monkeypatch, xdg):
     """A container run under a user with no home and no passwd entry: `~` stays `~`,
@@ -180,3 +177,73 @@ def test_with_no_home_nothing_is_written_in_the_working_folder(tmp_path, monkeyp
     content.write_text((FIXTURES / "minimal.yaml").read_text())
     checked.load_content(content)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["minimal.yaml"]
+
+
+# --- Damaged entries ----------------------------------------------------------------------------
+
+
+def _build(content: Path, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return leaflet("build", str(content), "-a", "adult", "-o", str(out), env=env)
+
+
+def _unmarshalled_face(payload: bytes) -> tuple[int, dict]:
+    """Where the marshalled face starts in an entry (after whatever header it has), and the face."""
+    import marshal
+
+    for start in range(min(len(payload), 512)):
+        try:
+            state = marshal.loads(payload[start:])
+        except (ValueError, EOFError, TypeError):
+            continue
+        if isinstance(state, dict) and "charWidths" in state:
+            return start, state
+    raise AssertionError("no marshalled face in the entry")
+
+
+def test_a_damaged_font_entry_that_still_unmarshals_costs_a_parse_not_a_wrong_leaflet(cache, tmp_path):
+    """A flipped bit in a remembered font face can leave data that reads back: glyph
+    widths changed, a field gone. The leaflet must be the one a fresh parse gives."""
+    import marshal
+
+    env = {"LEAFLET_CACHE_DIR": str(cache)}
+    content = ROOT / "content" / "dupixent.yaml"
+    assert _build(content, tmp_path / "fresh.pdf", env).returncode == 0
+    faces = sorted(cache.glob("*.bin"))
+    assert faces
+    kept = {face: face.read_bytes() for face in faces}
+    for damage in ("widths", "field"):
+        for face, payload in kept.items():
+            start, state = _unmarshalled_face(payload)
+            if damage == "widths":
+                state["charWidths"] = {char: width * 2 for char, width in state["charWidths"].items()}
+            else:
+                del state["unitsPerEm"]
+            face.write_bytes(payload[:start] + marshal.dumps(state))
+        built = _build(content, tmp_path / f"{damage}.pdf", env)
+        assert built.returncode == 0 and "Traceback" not in built.stderr, built.stderr
+        assert (tmp_path / f"{damage}.pdf").read_bytes() == (tmp_path / "fresh.pdf").read_bytes(), damage
+
+
+def test_a_damaged_entry_that_still_reads_as_json_is_not_printed(cache, tmp_path):
+    """A changed byte in a remembered content file (a dose 300 becoming 900) must never
+    reach a leaflet: the entry is checked whole, and a damaged one costs a check."""
+    content = tmp_path / "minimal.yaml"
+    content.write_text((FIXTURES / "minimal.yaml").read_text())
+    checked.load_content(content)
+    for entry in cache.glob("*.json"):
+        entry.write_bytes(entry.read_bytes().replace(b"It is a tablet.", b"It is a syrup."))
+    assert checked.load_content(content).about.lines[0].text == "It is a tablet."
+
+
+def test_no_patient_value_is_ever_remembered(cache):
+    """Names, directions, pharmacy, age and weight are the patient's: none may reach the
+    cache folder (only public content, catalogues, dates, page numbers and fonts)."""
+    from leaflet.build import Request, render_request
+    from leaflet.layout import Personal
+
+    for content in ("dupixent.yaml", "dupixent.es.yaml"):
+        render_request(Request(ROOT / "content" / content, "caregiver", 7.25, 23.5, personal=Personal(
+            "Zoë Secretname 王芳", "Secretpharm", "01632 960 777", directions="Secretdirections 3.75 ml")))
+    found = b"".join(entry.read_bytes() for entry in cache.iterdir())
+    for value in ("Secret", "王芳", "7.25", "23.5", "3.75", "960 777", "Zoë", "Zo\\u00eb"):
+        assert value.encode("utf-8") not in found, value
