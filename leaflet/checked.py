@@ -25,6 +25,8 @@ import os
 import sys
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from stat import S_ISREG
@@ -40,12 +42,31 @@ PACKAGE = Path(__file__).resolve().parent
 MAX_ENTRIES = 500
 
 
+#: Set by `fresh()`: nothing remembered is read or written.
+_off = False
+
+
+@contextmanager
+def fresh() -> Iterator[None]:
+    """Everything checked from scratch inside: the content, the catalogues, the fonts.
+    For the commands an author runs to learn whether a file is right (`leaflet validate`,
+    `lint`, `migrate`): their answer never rests on what an earlier run remembered."""
+    global _off
+    before, _off = _off, True
+    try:
+        yield
+    finally:
+        _off = before
+
+
 def cache_folder() -> Path | None:
     """The cache folder the environment names, or None when the cache is off.
 
     A relative XDG_CACHE_HOME is ignored, as the XDG spec says; with no home either (a
     container's user with no HOME and no passwd entry, where `~` stays `~`) there is no
     cache, rather than a `~` folder wherever leaflet runs."""
+    if _off:
+        return None
     named = os.environ.get("LEAFLET_CACHE_DIR")
     if named is not None:
         return Path(named) if named.strip() else None

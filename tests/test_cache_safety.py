@@ -247,3 +247,41 @@ def test_no_patient_value_is_ever_remembered(cache):
     found = b"".join(entry.read_bytes() for entry in cache.iterdir())
     for value in ("Secret", "王芳", "7.25", "23.5", "3.75", "960 777", "Zoë", "Zo\\u00eb"):
         assert value.encode("utf-8") not in found, value
+
+
+# --- Commands that check from scratch ------------------------------------------------------
+
+
+COUNT_READS = """
+import sys
+from leaflet import checked
+from leaflet.cli import main
+reads = []
+read = checked._read_bytes
+checked._read_bytes = lambda folder, name: reads.append(name) or read(folder, name)
+sys.argv = ["leaflet", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print("cache entries read:", len(reads))
+"""
+
+
+@pytest.mark.parametrize("command", [["validate", "content/dupixent.es.yaml"], ["lint", "content/dupixent.yaml"],
+                                     ["migrate", "tests/fixtures/minimal.yaml"]], ids=lambda command: command[0])
+def test_validate_lint_and_migrate_read_nothing_remembered(cache, tmp_path, command):
+    """The commands an author runs to learn whether a file is right check everything
+    from scratch: the catalogues and fonts too, never what an earlier run remembered."""
+    env = {**os.environ, "LEAFLET_CACHE_DIR": str(cache)}
+
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-c", COUNT_READS, *args], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+        return done.stdout.strip().splitlines()[-1]
+
+    # a build does read them (and remembers them for the command after it): the count sees reads
+    assert run("build", "content/dupixent.es.yaml", "-a", "adult", "-o", str(tmp_path / "es.pdf")) != \
+        "cache entries read: 0"
+    assert run(*command) == "cache entries read: 0"
+
