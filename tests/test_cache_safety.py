@@ -285,3 +285,33 @@ def test_validate_lint_and_migrate_read_nothing_remembered(cache, tmp_path, comm
         "cache entries read: 0"
     assert run(*command) == "cache entries read: 0"
 
+
+# --- Records as the models were ---------------------------------------------------------------
+
+
+UNPICKLE = """
+import pickle, sys
+words = pickle.loads(sys.stdin.buffer.read())
+print(type(words).__module__, words.right_to_left, words.number(0.75))
+"""
+
+
+def test_a_catalogue_record_sent_to_a_fresh_process_keeps_what_it_does():
+    """Unpickled in a spawned process that has not imported leaflet.i18n yet, a checked
+    catalogue is still a catalogue (right_to_left, date, number), not a bag of fields."""
+    import pickle
+
+    sent = pickle.dumps(i18n.catalogue("es"))
+    done = subprocess.run([sys.executable, "-c", UNPICKLE], input=sent, capture_output=True, timeout=60)
+    assert done.stdout.decode().split() == ["leaflet.i18n", "False", "0,75"], done.stderr.decode()[-500:]
+
+
+def test_equal_records_have_equal_hashes():
+    """Records compare by value, as the frozen models did; a mapping's order does not
+    make two equal records hash apart (a glossary read in another order)."""
+    from leaflet.records import from_data
+
+    first = from_data({"r": "Glossed", "f": {"glossary": {"d": {"a": "one", "b": "two"}}}})
+    second = from_data({"r": "Glossed", "f": {"glossary": {"d": {"b": "two", "a": "one"}}}})
+    assert first == second
+    assert hash(first) == hash(second)
