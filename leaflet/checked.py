@@ -38,8 +38,9 @@ from .records import freeze, from_data, to_data
 
 PACKAGE = Path(__file__).resolve().parent
 
-#: Entries kept; past this the oldest are removed when a new one is written.
+#: Entries and bytes kept; past either the oldest are removed when a new one is written.
 MAX_ENTRIES = 500
+MAX_BYTES = 100 * 1024 * 1024
 
 
 #: Set by `fresh()`: nothing remembered is read or written.
@@ -291,12 +292,13 @@ def _write_bytes(folder: Path, name: str, payload: bytes) -> None:
         return
     temporary = None
     try:
-        _prune(descriptor)
+        framed = _HEADER + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload
+        _prune(descriptor, len(framed))
         temporary = f".{secrets.token_hex(8)}.part"
         entry = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
                         | getattr(os, "O_CLOEXEC", 0), 0o600, dir_fd=descriptor)
         with os.fdopen(entry, "wb") as handle:
-            handle.write(_HEADER + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload)
+            handle.write(framed)
         os.replace(temporary, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)
         temporary = None
     except OSError:
@@ -310,20 +312,29 @@ def _write_bytes(folder: Path, name: str, payload: bytes) -> None:
         os.close(descriptor)
 
 
-def _prune(descriptor: int) -> None:
-    """Keep the folder small: the oldest entries past MAX_ENTRIES, and what a killed run
-    left half-written an hour ago, go."""
-    def age(name: str) -> float:
+def _prune(descriptor: int, adding: int = 0) -> None:
+    """Keep the folder small: the oldest entries past MAX_ENTRIES or MAX_BYTES (with the
+    `adding` bytes about to be written), and what a killed run left half-written an hour
+    ago, go."""
+    def stat(name: str) -> tuple[float, int]:
         try:
-            return os.stat(name, dir_fd=descriptor, follow_symlinks=False).st_mtime
+            found = os.stat(name, dir_fd=descriptor, follow_symlinks=False)
+            return found.st_mtime, found.st_size
         except OSError:
-            return 0.0
+            return 0.0, 0
 
     names = os.listdir(descriptor)
-    entries = sorted((name for name in names if name.endswith((".json", ".bin"))), key=age)
+    entries = sorted((stat(name), name) for name in names if name.endswith((".json", ".bin")))
     stale = [name for name in names if name.startswith(".") and name.endswith(".part")
-             and age(name) < time.time() - 3600]
-    for name in entries[:max(0, len(entries) - MAX_ENTRIES + 1)] + stale:
+             and stat(name)[0] < time.time() - 3600]
+    held = adding + sum(size for (_, size), _ in entries)
+    going = []
+    for (_, size), name in entries:
+        if len(entries) - len(going) < MAX_ENTRIES and held <= MAX_BYTES:
+            break
+        going.append(name)
+        held -= size
+    for name in going + stale:
         try:
             os.unlink(name, dir_fd=descriptor)
         except OSError:

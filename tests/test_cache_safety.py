@@ -315,3 +315,21 @@ def test_equal_records_have_equal_hashes():
     second = from_data({"r": "Glossed", "f": {"glossary": {"d": {"b": "two", "a": "one"}}}})
     assert first == second
     assert hash(first) == hash(second)
+
+
+def test_the_folder_stays_within_its_size_as_well_as_its_count(cache, monkeypatch):
+    """A font's face is some 0.3 MB (a CJK font's 2.4 MB), and every new copy of leaflet
+    (each edit of an editable install) remembers them afresh: the folder is bounded in
+    bytes, oldest first, not only in entries."""
+    monkeypatch.setattr(checked, "MAX_BYTES", 1_000_000, raising=False)
+    for number in range(12):
+        checked.remember_bytes("test", str(number), bytes([number]) * 300_000)
+    held = [entry.stat().st_size for entry in cache.iterdir()]
+    assert sum(held) <= 1_000_000
+    assert checked.remembered_bytes("test", "11") == bytes([11]) * 300_000  # the newest is kept
+    assert checked.remembered_bytes("test", "0") is None
+    monkeypatch.setattr(checked, "MAX_ENTRIES", 5)
+    for number in range(12, 20):
+        checked.remember_bytes("test", str(number), b"small")
+    assert len(list(cache.iterdir())) == 5
+    assert checked.remembered_bytes("test", "19") == b"small"
