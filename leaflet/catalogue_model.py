@@ -67,6 +67,10 @@ class Sources(_Strict):
     no_reviewer: str
     no_date: str
     no_reviewer_or_date: str
+    #: Said once after a list of sources none of whose pages gives a reviewer or date.
+    none_reviewed_or_dated: str
+    #: Said once after a list in which only some sources give a reviewer or a date.
+    others_undated: str
 
 
 class Notes(_Strict):

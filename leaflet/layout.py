@@ -101,12 +101,26 @@ def render(leaflet: Leaflet, style: Style, page_size: str = "a4", personal: Pers
     _refuse_undrawable(personal)
     fonts.register_fonts()
     words = i18n.catalogue(leaflet.language)
-    look = _look_for(style, words.right_to_left)
     direction = rtl.direction.set("RTL" if words.right_to_left else "LTR")
     try:
-        return _render(leaflet, style, page_size, personal, look, pdfa)
+        rendered = _render(leaflet, style, page_size, personal, _look_for(style, words.right_to_left), pdfa)
+        if rendered.pages > 1 and rendered.page_fill[-1] < _SHORT_LAST_PAGE:
+            # A last page with a few lines on it: the same leaflet with less space between
+            # blocks (never smaller text) often fits a page fewer.
+            for spacing in _TIGHTER_SPACING:
+                tighter = _render(leaflet, style, page_size, personal,
+                                  _look_for(style, words.right_to_left, spacing), pdfa)
+                if tighter.pages < rendered.pages:
+                    return tighter
+        return rendered
     finally:
         rtl.direction.reset(direction)
+
+
+#: A last page less full than this is worth trying to do without.
+_SHORT_LAST_PAGE = 1 / 3
+#: The shares of the style's space between blocks tried, in turn, to save a page.
+_TIGHTER_SPACING = (0.75, 0.5)
 
 
 def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, look: _Look,
@@ -158,11 +172,12 @@ def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, 
                 y -= h
         canvas.restoreState()
 
+    frame_height = height - 2 * margin - footer_height - header_height
     frame = Frame(
         margin,
         margin + footer_height,
         frame_width,
-        height - 2 * margin - footer_height - header_height,
+        frame_height,
         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
         id="body",
     )
@@ -186,7 +201,7 @@ def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, 
         initialFontSize=style.body.font_size,
     )
     try:
-        doc.build(_story(leaflet, personal, look, frame_width),
+        doc.build(_story(leaflet, personal, look, frame_width, frame_height),
                   canvasmaker=partial(_DeferredFooterCanvas, draw_footer=draw_footer, language=leaflet.language,
                                       claims=Claims(pdfua=True, pdfa="A" if pdfa else None)))
     except LayoutError as exc:
@@ -224,9 +239,9 @@ def _colour(value: str | None) -> colors.Color | None:
     return colors.HexColor(value) if value else None
 
 
-@lru_cache(maxsize=8)
-def _look_for(style: Style, right_to_left: bool = False) -> _Look:
-    return _Look(style, right_to_left)
+@lru_cache(maxsize=16)
+def _look_for(style: Style, right_to_left: bool = False, spacing: float = 1.0) -> _Look:
+    return _Look(style, right_to_left, spacing)
 
 
 class _Look:
@@ -236,9 +251,11 @@ class _Look:
     (about 15% of a render), and a batch prints the same content text thousands of times.
     """
 
-    def __init__(self, style: Style, right_to_left: bool = False) -> None:
+    def __init__(self, style: Style, right_to_left: bool = False, spacing: float = 1.0) -> None:
         c = style.colours
         self.style = style
+        #: The share of the style's space before and after blocks that is kept (1: all of it).
+        self.spacing = spacing
         #: A right-to-left page: text aligned right, bullets and box bars on the right,
         #: table columns mirrored.
         self.right_to_left = right_to_left
@@ -250,7 +267,9 @@ class _Look:
         self.warning_fill = _colour(c.warning_fill)
         self.table_header_fill = _colour(c.table_header_fill)
         self.table_grid = _colour(c.table_grid)
-        self.gap = style.body.font_size * 0.5
+        self.gap = style.body.font_size * 0.5  # around the page header and footer
+        #: Around boxes and tables, and before the disclaimer.
+        self.block_gap = self.gap * spacing
         self.title = self._para("title", style.title, fonts.BOLD, self.accent, role="H1")
         self.subtitle = self._para("subtitle", style.subtitle, fonts.BOLD, self.text)
         self.heading = self._para("heading", style.heading, fonts.BOLD, self.accent, keepWithNext=1, role="H2")
@@ -329,8 +348,8 @@ class _Look:
             fontName=font,
             fontSize=spec.font_size,
             leading=spec.leading,
-            spaceBefore=spec.space_before,
-            spaceAfter=spec.space_after,
+            spaceBefore=spec.space_before * self.spacing,
+            spaceAfter=spec.space_after * self.spacing,
             textColor=colour,
             # ragged right (ragged left for right-to-left text) reads more easily than justified
             alignment=TA_RIGHT if self.right_to_left else TA_LEFT,
@@ -377,6 +396,16 @@ class _Remembered(_TaggedParagraph):
         if self.style.shaping and (rtl.direction.get() == "RTL" or rtl.needs_bidi(self.text)):
             return rtl.break_lines(self, width, super().breakLines, rtl.direction.get())
         return super().breakLines(width)
+
+    #: A paragraph of up to this many lines moves to the next page whole rather than split.
+    unbroken_lines = 0
+
+    def split(self, availWidth, availHeight):
+        if self.unbroken_lines:
+            self.wrap(availWidth, availHeight)
+            if len(self.blPara.lines) <= self.unbroken_lines:
+                return []
+        return super().split(availWidth, availHeight)
 
     def wrap(self, availWidth, availHeight):
         if self._memory is None:
@@ -432,7 +461,7 @@ def _heading(text: str, style: ParagraphStyle, look: _Look) -> Paragraph:
     return paragraph
 
 
-def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> list[Flowable]:
+def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float, height: float) -> list[Flowable]:
     story: list[Flowable] = [
         look.paragraph(leaflet.title, look.title),
         look.paragraph(leaflet.for_line, look.subtitle),
@@ -458,9 +487,15 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float) -> l
             if isinstance(next_block, (Warning, WarningList, TableBlock)):
                 flowable.keepWithNext = 1  # a warning stays with its use, a table with its intro
             story.append(flowable)
-    story.append(Spacer(0, look.gap))
-    story.append(_boxed([look.paragraph(leaflet.disclaimer, look.cell)], look,
-                        border=look.text, fill=None))
+    # The disclaimer never stands alone on a last page: it is kept with the end of the
+    # block before it (whose last lines, at least, go over with it).
+    story[-1].keepWithNext = 1
+    gap = Spacer(0, look.block_gap)
+    gap.keepWithNext = 1
+    story.append(gap)
+    disclaimer = _boxed([look.paragraph(leaflet.disclaimer, look.cell)], look, border=look.text, fill=None)
+    disclaimer.whole_up_to = height  # split only when taller than a page
+    story.append(disclaimer)
     return story
 
 
@@ -472,7 +507,14 @@ def _linked(block: Para, look: _Look) -> Flowable:
     made = look.paragraph(markup(before) + link + markup(after), look.body, escaped=True)
     node.parent = made.node
     made.links = {block.url: node}
+    made.unbroken_lines = _LINKED_LINES_KEPT
     return made
+
+
+#: A paragraph with a link of up to this many lines is never split across pages: split
+#: just before its address, its Link element was left on the first page with no text
+#: (outloud LNK-003), and an address cut in two cannot be typed.
+_LINKED_LINES_KEPT = 6
 
 
 def _block(block, look: _Look, width: float) -> Flowable:
@@ -524,7 +566,7 @@ def _warning_box(title: str, cells: list[Flowable], look: _Look) -> Flowable:
 
 def _boxed(cells: list[Flowable], look: _Look, border, fill, left_bar: float = 0) -> Flowable:
     return _Box(cells, padding=look.style.box_padding, line_width=look.style.line_width, border=border,
-                fill=fill, left_bar=left_bar, space=look.gap, right_to_left=look.right_to_left)
+                fill=fill, left_bar=left_bar, space=look.block_gap, right_to_left=look.right_to_left)
 
 
 class _Box(Flowable):
@@ -550,6 +592,8 @@ class _Box(Flowable):
         self.right_to_left = right_to_left
         self.spaceBefore = self.spaceAfter = space
         self._placed: list[tuple[Flowable, float]] = []
+        #: A box no taller than this is never split (the disclaimer is read whole).
+        self.whole_up_to = 0.0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         inner = available_width - 2 * self.padding - self.left_bar
@@ -567,6 +611,8 @@ class _Box(Flowable):
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
         inner = available_width - 2 * self.padding - self.left_bar
+        if self.whole_up_to and self.wrap(available_width, available_height)[1] <= self.whole_up_to:
+            return []
         room = available_height - 2 * self.padding
         first: list[Flowable] = []
         rest = list(self.content)
@@ -639,10 +685,53 @@ def _table(block: TableBlock, look: _Look, width: float) -> Table:
     ]
     if look.table_header_fill is not None:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), look.table_header_fill))
-    return (_MirroredTable if look.right_to_left else Table)(
+    return (_ContinuedMirroredTable if look.right_to_left else _ContinuedTable)(
                  rows, colWidths=order([width * share for share in _COLUMN_SHARES[len(block.header)]]),
                  style=TableStyle(commands),
-                 repeatRows=1, spaceBefore=look.gap / 2, spaceAfter=look.gap, renderCB=TableTags())
+                 # At least two rows on each side of a page break: one row alone under a
+                 # repeated header, or left behind, reads as a broken table.
+                 rowSplitRange=(1 + _ROWS_KEPT, -_ROWS_KEPT),
+                 repeatRows=1, spaceBefore=look.block_gap / 2, spaceAfter=look.block_gap, renderCB=TableTags())
+
+
+#: The fewest rows (below the header) a table leaves on either side of a page break.
+_ROWS_KEPT = 2
+
+
+class _ContinuedTable(Table):
+    """A table that, split across pages, goes on as a table of its own under its header.
+
+    Each page's part is one Table element with its header row as real header cells (TH):
+    a reader starting on that page hears the columns named, and a checker looking at the
+    page (outloud TBL-014) finds the grid it sees announced as a table there. (Tagged as
+    one Table, the repeated header was decoration and the continued grid on the next
+    page belonged to an element of the page before.)
+    """
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        parts = super().split(availWidth, availHeight)
+        if len(parts) == 2:
+            _tag_as_own_table(parts[1], header_rows=self.repeatRows)
+        return parts
+
+
+def _tag_as_own_table(table: Table, header_rows: int) -> None:
+    """Give the continued part of a split table its own Table element: its header cells
+    drawn again as fresh TH copies, its rows moved under the new element."""
+    own = Node("Table")
+    for index, row in enumerate(table._cellvalues):
+        cells = [cell[0] if isinstance(cell, (list, tuple)) and cell else cell for cell in row]
+        if index < header_rows:
+            # A new row: the header row's list is shared with the part before the break.
+            tr = Node("TR", parent=own)
+            twins = []
+            for value, cell in zip(row, cells):
+                twin = copy.copy(cell)
+                twin.node = Node("TH", parent=tr, attributes=dict(cell.node.attributes or {}))
+                twins.append(type(value)([twin, *value[1:]]) if isinstance(value, (list, tuple)) else twin)
+            table._cellvalues[index] = twins
+        elif cells and getattr(cells[0], "node", None) is not None:
+            cells[0].node.parent.parent = own  # the row's TR, not drawn yet
 
 
 class _MirroredTable(Table):
@@ -661,6 +750,10 @@ class _MirroredTable(Table):
                 continue
             rank = {id(node): index for index, node in enumerate(nodes)}
             nodes[0].parent.kids.sort(key=lambda kid: rank.get(id(kid), -1))
+
+
+class _ContinuedMirroredTable(_ContinuedTable, _MirroredTable):
+    """A right-to-left table that goes on as a table of its own on the next page."""
 
 
 def _tag_cells(rows: list[list[Flowable]], header_rows: int) -> None:
@@ -756,6 +849,67 @@ class _KeepTogether(KeepTogether):
         self._H0 = dims[0][1] if dims else 0
         self._wrapInfo = availWidth, availHeight
         return width, 0xFFFFFF  # as KeepTogether does: always asked to split
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        """Fill the page rather than move the whole group on.
+
+        ReportLab's KeepTogether moves a group that does not fit to the next page whole,
+        which left a large-print page half empty before a long section. Here a group that
+        does not fit is split inside one of its blocks (between a paragraph's lines, a
+        table's rows, a box's lines), so a heading still has its first lines (a table
+        its header and first two rows) below it, and the rest goes on with the next block.
+        Only when no such split exists does it move on whole, as before.
+        """
+        if getattr(self, "_wrapInfo", None) != (availWidth, availHeight):
+            self.wrap(availWidth, availHeight)
+        if self._H <= availHeight + _FUZZ:
+            return list(self._content)
+        return _split_kept(self._content, availWidth, availHeight) or super().split(availWidth, availHeight)
+
+
+#: As ReportLab's frames allow (a rounding error is not an overflow).
+_FUZZ = 1e-6
+
+
+def _split_kept(content: list[Flowable], width: float, height: float) -> list[Flowable] | None:
+    """Split a chain of blocks each kept with the next where most of it fits in height.
+
+    A chain may not break between two of its blocks (that is what keeping with the next
+    means), only inside one: the first part ends with the head of a block split by its
+    own rules (never a widow or orphan line, a table's header with at least two rows, a
+    box's title with a line), and the tail goes on, still kept with what follows.
+    Returns None when no block can be split so (the chain then moves on whole).
+
+    Spacing is counted as a frame counts it (overlapAttachedSpace: the space between two
+    blocks is the larger of the one's space after and the other's space before).
+    """
+    rooms: list[float] = []
+    heights: list[float] = []
+    used = after = 0.0
+    for index, flowable in enumerate(content):
+        before = max(flowable.getSpaceBefore() - after, 0.0) if index else 0.0
+        room = height - used - before
+        rooms.append(room)
+        _, block = flowable.wrap(width, room)
+        heights.append(block)
+        if block > room + _FUZZ:
+            break
+        after = flowable.getSpaceAfter()
+        used += before + block + after
+    else:
+        return list(content)
+    last = len(rooms) - 1
+    for index in range(last, -1, -1):
+        # The block that does not fit is split where the page ends; a block before it
+        # (which fits whole) gives up its last lines so that they go on with the next.
+        room = rooms[index] if index == last else min(rooms[index], heights[index] - 0.001)
+        parts = content[index].split(width, room) if room > 0 else []
+        if len(parts) < 2:
+            continue
+        head, *tail = parts
+        rest = [*tail, *content[index + 1:]]
+        return [*content[:index], head, _KeepTogether(rest) if len(rest) > 1 else rest[0]]
+    return None
 
 
 class _LeafletDoc(BaseDocTemplate):

@@ -367,8 +367,7 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
             add(part.heading, pick(part.lines, name, (name, "lines")))
     cited = _cited(content, facts)
     if len(cited) > 1:
-        add(words.sources.heading, [Para(_describe_source(s, full=True, words=words), prose=False, url=s.url or "")
-                                        for s in cited])
+        add(words.sources.heading, _source_list(cited, words))
 
     disclaimer = say(content.disclaimer, "disclaimer", ("disclaimer",), safety=True)
     source = content.source
@@ -413,6 +412,26 @@ def _cited(content: Content, facts: list[Fact]) -> list[Source]:
             if isinstance(getattr(node, "source", None), str):
                 named.add(node.source)
     return [s for index, s in enumerate(content.sources) if index == 0 or s.id in named]
+
+
+def _source_list(cited: list[Source], words: i18n.Catalogue) -> list[Para]:
+    """The Sources section: each source in full, with what its page says of its reviewer
+    and date. Saying "No reviewer or date is given on the source page" after every one of
+    several undated pages took a line each (sertraline's took a third page on Letter):
+    it is said once, after the list."""
+    bare = {id(source) for source in cited if not source.reviewer and not source.date}
+    once = len(bare) > 1
+    note = f" {words.sources.no_reviewer_or_date}"
+    listed = []
+    for source in cited:
+        text = _describe_source(source, full=True, words=words)
+        if once and id(source) in bare:
+            text = text.removesuffix(note)  # said once, after the list
+        listed.append(Para(text, prose=False, url=source.url or ""))
+    if once:
+        note = words.sources.none_reviewed_or_dated if len(bare) == len(cited) else words.sources.others_undated
+        listed.append(Para(note, prose=False))
+    return listed
 
 
 def _describe_source(source: Source, full: bool = False, words: i18n.Catalogue | None = None) -> str:
