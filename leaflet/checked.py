@@ -87,15 +87,16 @@ def load_checked(path: str | Path, kind: str, check: Callable[[Loaded], Any]) ->
     """
     path = Path(path)
     text = read_text(path)
+    folder = cache_folder()
+    if not folder:
+        return freeze(check(parse_yaml(text, path)))
     key = hashlib.sha256("\0".join((_code_fingerprint(), _catalogues(), kind, path.name, text))
                          .encode("utf-8", "surrogatepass")).hexdigest()
-    folder = cache_folder()
-    remembered = _read(folder, key) if folder else None
+    remembered = _read(folder, key)
     if remembered is not None:
         return remembered
     records = freeze(check(parse_yaml(text, path)))
-    if folder:
-        _write(folder, key, records)
+    _write(folder, key, records)
     return records
 
 
