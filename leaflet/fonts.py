@@ -277,8 +277,14 @@ def runs(text: str) -> list[tuple[Face, str]]:
         return [(LATIN, text)] if text else []
     out: list[tuple[Face, str]] = []
     current: Face | None = None
-    for char in text:
-        if current is not None and (char.isspace() or char in _JOINERS or unicodedata.category(char) in ("Mn", "Me")):
+    for index, char in enumerate(text):
+        if char in _ISOLATE_OPENERS:  # never drawn: with the run it opens (see rtl.ISOLATES)
+            following = text[index + 1:].lstrip(_ISOLATES)
+            face = (current if not following else _face_for(following[0], None if current in BUNDLED[1:] else current)
+                    ) or current or LATIN
+        elif char in _ISOLATES:  # the closing PDI: with the run it closes
+            face = current or LATIN
+        elif current is not None and (char.isspace() or char in _JOINERS or unicodedata.category(char) in ("Mn", "Me")):
             face = current
         else:
             # Digits and punctuation do not stay in a right-to-left (or Devanagari) run:
@@ -301,6 +307,9 @@ _OWN_SCRIPTS = re.compile("[%s]" % "".join(f"{chr(low)}-{chr(high)}" for face in
 
 #: Zero-width joiner and non-joiner: they shape the letters on both sides.
 _JOINERS = "\u200c\u200d"
+#: Directional isolates (rtl.ISOLATES): order text, are never drawn, so no face needs them.
+_ISOLATE_OPENERS = "\u2066\u2067\u2068"
+_ISOLATES = _ISOLATE_OPENERS + "\u2069"
 
 
 def needs_own_face(text: str) -> bool:

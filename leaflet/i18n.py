@@ -31,6 +31,14 @@ class CatalogueWords:
     def right_to_left(self) -> bool:
         return self.direction == "rtl"
 
+    def field(self, value: str) -> str:
+        """A value put into one of this language's sentences (a source's title, a
+        reviewer's name): on a right-to-left page, wrapped in a first-strong isolate
+        (U+2068 ... U+2069) so that an English title keeps its own order and its own
+        "?" while a full stop after it still ends the Arabic sentence (see rtl.py, which
+        orders by the isolates and never draws them)."""
+        return f"\u2068{value}\u2069" if value and self.right_to_left else value
+
     def date(self, day: dt.date) -> str:
         """A date written out for this language ("1 de febrero de 2024")."""
         return _date(self.locale, day)

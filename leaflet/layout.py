@@ -220,7 +220,7 @@ def _author(leaflet: Leaflet, style: Style, personal: Personal) -> str:
 
 def _subject(leaflet: Leaflet) -> str:
     return (f"Patient leaflet about {leaflet.brand} ({leaflet.generic}) {_lower_first(leaflet.for_line)}, "
-            f"language {leaflet.language}. {leaflet.source_line}")
+            f"language {leaflet.language}. {rtl.plain(leaflet.source_line)}")
 
 
 def _keywords(leaflet: Leaflet) -> list[str]:
@@ -737,19 +737,41 @@ def _tag_as_own_table(table: Table, header_rows: int) -> None:
 class _MirroredTable(Table):
     """A right-to-left table: drawn with its first column on the right, read first column first.
 
-    The structure tree lists a row's cells in the order they are drawn (left to right);
-    after drawing, each row's cells are put back in reading order.
+    ReportLab paints a row's cells left to right, which on a right-to-left page is the
+    last column first; the structure tree takes its order from painting, and a checker
+    (outloud ORD-001) wants content painted in tree order. So each row's cells are held
+    back as ReportLab asks for them and painted, right to left, when the row ends.
     """
 
     def draw(self) -> None:
-        super().draw()
-        for row in self._cellvalues:
-            cells = [cell[0] if isinstance(cell, (list, tuple)) and cell else cell for cell in reversed(row)]
-            nodes = [getattr(cell, "node", None) for cell in cells]
-            if not nodes or nodes[0] is None or nodes[0].parent is None:
-                continue
-            rank = {id(node): index for index, node in enumerate(nodes)}
-            nodes[0].parent.kids.sort(key=lambda kid: rank.get(id(kid), -1))
+        held: list[tuple] = []
+        render = self._renderCB
+
+        def paint_row() -> None:
+            for args in reversed(held):
+                Table._drawCell(self, *args)
+            held.clear()
+
+        def callback(table, event: str, *args) -> None:
+            if event == "endRow":
+                paint_row()
+            if render is not None:
+                render(table, event, *args)
+
+        self._held = held
+        self._renderCB = callback
+        try:
+            super().draw()
+            paint_row()  # a table drawn without row events (no callback) still paints all
+        finally:
+            self._renderCB = render
+            del self._held
+
+    def _drawCell(self, cellval, cellstyle, pos, size) -> None:
+        held = getattr(self, "_held", None)
+        if held is None:
+            return super()._drawCell(cellval, cellstyle, pos, size)
+        held.append((cellval, cellstyle, pos, size))
 
 
 class _ContinuedMirroredTable(_ContinuedTable, _MirroredTable):

@@ -373,7 +373,7 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
     source = content.source
     if len(cited) > 1:  # the Sources section gives each in full; the footer stays short
         source_line = (_sentence(words.sources.main.format(
-            title=source.title + (f" ({source.publisher})" if source.publisher else "")))
+            title=words.field(source.title) + (f" ({words.field(source.publisher)})" if source.publisher else "")))
             + " " + words.sources.others.format(heading=words.sources.heading))
     else:
         source_line = _describe_source(source, words=words)
@@ -437,12 +437,12 @@ def _source_list(cited: list[Source], words: i18n.Catalogue) -> list[Para]:
 def _describe_source(source: Source, full: bool = False, words: i18n.Catalogue | None = None) -> str:
     """"Source: Title (Publisher), address. Reviewed by X."; with full, the date too."""
     words = words or i18n.catalogue(i18n.SOURCE_LANGUAGE)
-    named = (source.title + (f" ({source.publisher})" if source.publisher else "")
-             + (f", {source.url}" if source.url else ""))
+    named = (words.field(source.title) + (f" ({words.field(source.publisher)})" if source.publisher else "")
+             + (f", {words.field(source.url)}" if source.url else ""))
     text = _sentence(named if full else words.source.format(title=named))
     if full and not source.reviewer and not source.date:
         return text + f" {words.sources.no_reviewer_or_date}"
-    text += (" " + words.reviewed_by.format(reviewer=source.reviewer) if source.reviewer
+    text += (" " + words.reviewed_by.format(reviewer=words.field(source.reviewer)) if source.reviewer
              else f" {words.sources.no_reviewer}")
     if full:
         text += f" {_dated(source, words)}."
@@ -564,7 +564,8 @@ def _narrowed_away(content: Content, reader: Reader, shown: frozenset[str]) -> b
 
 
 def _sentence(text: str) -> str:
-    return text if text.endswith((".", "?", "!")) else text + "."
+    """text ending in a full stop, unless it ends in one already (or a "?" of a title at its end)."""
+    return text if text.rstrip("\u2066\u2067\u2068\u2069").endswith((".", "?", "!")) else text + "."
 
 
 def _nothing_applies(content: Content, reader: Reader) -> str:

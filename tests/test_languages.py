@@ -261,3 +261,172 @@ def test_a_latin_name_on_an_arabic_page_keeps_the_line_in_order():
                                                                       "01632 960 000"))
     x = {w: x for x, _, w in _boxes(built.pdf)}
     assert x["Zoë"] < x["Martin"]  # left to right, as written, inside the Arabic line
+
+
+# --- Arabic: English values inside Arabic sentences (Unicode isolates) --------------------
+
+ISOLATE_CHARS = "\u2066\u2067\u2068\u2069"
+
+
+def _footer_words(pdf: bytes, page: int) -> list[tuple[float, float, str]]:
+    """(y, x, word) of the footer's words: those below the page's last rule, lowest lines."""
+    boxes = _boxes(pdf, page)
+    bottom = max(y for _, y, _ in boxes)
+    return sorted((y, x, w) for x, y, w in boxes if y > bottom - 40)
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_an_english_source_title_in_the_arabic_footer_keeps_its_own_question_mark(audience):
+    """'المصدر: What is Dupixent used for and how does it work?': the "?" is the title's, so
+    it stays after "work" (it was drawn "?work", as if it ended the Arabic sentence)."""
+    built = build_leaflet(audience, content=ARABIC)
+    # pypdf reads the title back whole, its "?" after "work", on every page.
+    assert built.text.count("how does it work?") == built.pages and "?work" not in built.text
+    for page in range(1, built.pages + 1):
+        words = [w for _, _, w in _footer_words(built.pdf, page)]
+        assert "work?" in words and "?work" not in words, words
+        # The title's words read left to right, as written, inside the Arabic line.
+        title = [w for w in words if w in ("What", "is", "Dupixent", "used", "for", "and", "how", "does", "it", "work?")]
+        assert " ".join(title) == "What is Dupixent used for and how does it work?"
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_the_full_stop_after_an_english_name_ends_the_arabic_sentence_left_of_the_whole_name(audience):
+    """'راجعه Leigh Ann Anderson, PharmD.': the stop ends the Arabic sentence, so it is drawn
+    left of the English name on its line (".Anderson, PharmD"), not inside it ("Anderson, .PharmD")."""
+    built = build_leaflet(audience, content=ARABIC)
+    footer = _footer_words(built.pdf, 1)
+    name = [(y, x, w) for y, x, w in footer if w.strip(".,") in ("Leigh", "Ann", "Anderson", "PharmD")]
+    assert [w for _, _, w in name if "PharmD" in w] == ["PharmD"]
+    line_of_pharmd = next(y for y, _, w in name if w == "PharmD")
+    on_line = sorted((x, w) for y, x, w in name if abs(y - line_of_pharmd) < 4)
+    assert on_line[0][1].startswith(".") and not any(w.startswith(".") for _, w in on_line[1:])
+
+
+def test_a_stop_after_one_latin_word_still_ends_the_arabic_sentence():
+    """Unchanged: "في مارس 2017." is drawn with the stop at the left of 2017."""
+    words = [w for _, _, w in _boxes(build_leaflet("adult", content=ARABIC).pdf)]
+    assert ".2017" in words and "2017." not in words
+
+
+def test_isolate_characters_are_never_drawn_nor_read_back():
+    from leaflet.layout import Personal
+
+    built = build_leaflet("adult", content=ARABIC, personal=Personal("Zoë Martin", "High Street Pharmacy"))
+    assert not any(c in built.text for c in ISOLATE_CHARS)
+    assert not any(c in w for _, _, w in _boxes(built.pdf, 2) for c in ISOLATE_CHARS)
+    assert not any(c in str(built.reader.metadata.get("/Subject", "")) for c in ISOLATE_CHARS)
+    assert "work?" in str(built.reader.metadata.get("/Subject", ""))
+
+
+BIDI_CASES = [
+    "راجعه \u2068Leigh Ann Anderson, PharmD\u2069. آخر تحديث",
+    "المصدر: \u2068What is Dupixent used for and how does it work?\u2069 راجعه \u2068Leigh\u2069.",
+    "المصدر الرئيسي: \u2068Title: part 2\u2069 - \u2068Drugs.com\u2069, \u2068https://example.org/a\u2069.",
+    "Source: \u2068دليل الدواء 2\u2069 from \u2068NHS\u2069.",
+    "\u2067RTL isolate\u2069 في \u2066an LTR one: 300 mg\u2069 نعم",
+    "Anderson, PharmD\u2069. آخر تحديث: 1 فبراير 2024.",  # a line inside an isolate begun on the line before
+]
+
+
+@pytest.mark.parametrize("text", BIDI_CASES, ids=[f"case{n}" for n in range(len(BIDI_CASES))])
+@pytest.mark.parametrize("base", ["RTL", "LTR"])
+def test_visual_order_with_isolates_matches_python_bidis_rust_implementation(text, base):
+    """rtl.log2vis (python-bidi's Python algorithm, which has no isolates, plus leaflet's
+    handling of them) orders text as the Rust unicode-bidi crate python-bidi ships does;
+    the positions it reports map each visual character back to its logical one."""
+    import bidi
+
+    from leaflet import rtl
+
+    positions: list[int] = []
+    shown = rtl.log2vis(text, base, positions_V_to_L=positions)
+    if text.startswith("Anderson"):  # the Rust crate sees one line: give it the opener
+        expected = rtl.plain(bidi.get_display("\u2068" + text, base_dir=base[0]))
+    else:
+        expected = rtl.plain(bidi.get_display(text, base_dir=base[0]))
+    assert shown == expected
+    assert "".join(text[i] for i in positions) == shown
+
+
+def _lines(pdf: bytes, page: int) -> list[list[str]]:
+    """The words of each line poppler finds on a page (pdftotext -bbox-layout)."""
+    import re
+    import subprocess
+    from html import unescape
+
+    out = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(page), "-l", str(page), "-", "-"], input=pdf,
+                         capture_output=True, check=True).stdout.decode()
+    return [[unescape(word) for word in re.findall(r"<word [^>]*>([^<]*)</word>", line)]
+            for line in re.findall(r"<line [^>]*>(.*?)</line>", out, re.S)]
+
+
+@pytest.mark.parametrize("audience, page, last, before_it", [
+    ("adult", 1, ".II", "IL-13و"),           # "ويحجب إشارات IL-4 وIL-13 عبر المستقبِل من النوع II."
+    ("caregiver", 2, ".ﱃوﻷا", "ﺔﻋﺮﺠﻟا"),      # "... وحقنه قبل الجرعة الأولى."
+], ids=["adult-type-II", "caregiver-first-dose"])
+def test_a_paragraphs_last_word_stays_on_its_last_line(audience, page, last, before_it):
+    """Words are put in visual order after line breaking; the line after is then led by its
+    leftmost word, the paragraph's last, which a greedy second breaking once pulled up
+    onto the line above when it fitted there ("II." left of line 2, not after "النوع")."""
+    lines = _lines(build_leaflet(audience, content=ARABIC).pdf, page)
+    holding = [line for line in lines if last in line]
+    assert holding and all(before_it in line for line in holding), holding
+
+
+def _arabic_with_a_second_source(tmp_path):
+    """The Arabic leaflet citing a second source, with a publisher and an address: its
+    Sources section lists both, English titles inside Arabic sentences."""
+    shutil.copy(DUPIXENT, tmp_path / DUPIXENT.name)
+    text = ARABIC.read_text(encoding="utf-8")
+    text = text.replace("sources:\n  - title: What is", "sources:\n  - id: main\n    title: What is", 1)
+    text = text.replace("    date: 2024-02-01\n", "    date: 2024-02-01\n"
+                        "  - id: label\n    title: \"Dupixent: prescribing information\"\n"
+                        "    publisher: Regeneron Pharmaceuticals\n"
+                        "    url: https://www.regeneron.com/downloads/dupixent_fpi.pdf\n    date: 2024-01\n", 1)
+    first_line = "      text: Dupixent (دوبيلوماب) حقنة تُعطى تحت الجلد. يخفف التورم الذي قد يسبب الأعراض.\n"
+    assert first_line in text
+    text = text.replace(first_line, first_line + "      source: label\n", 1)
+    path = tmp_path / ARABIC.name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_arabic_sources_section_with_an_address_builds_and_orders_its_punctuation(tmp_path):
+    """It used to stop with a traceback (ReportLab could not sort a link's callbacks and the
+    full stop after the address). Now: the publisher's brackets and the comma after them
+    read as in an Arabic sentence (",(Regeneron Pharmaceuticals)"), and the stop after the
+    address ends the sentence, left of it; pdfua and outloud find nothing."""
+    import outloud
+    import pdfua
+
+    path = _arabic_with_a_second_source(tmp_path)
+    pdf = render_request(Request(path, "adult")).pdf
+    lines = [line for page in (1, 2) for line in _lines(pdf, page)]
+    publisher = next(line for line in lines if any("Pharmaceuticals" in word for word in line))
+    start = next(i for i, word in enumerate(publisher) if "Pharmaceuticals" in word) - 1
+    assert publisher[start:start + 2] == [",(Regeneron", "Pharmaceuticals)"], publisher
+    assert any(word == ".https://www.regeneron.com/downloads/dupixent_fpi.pdf" for line in lines for word in line)
+    out = tmp_path / "leaflet.pdf"
+    out.write_bytes(pdf)
+    assert [(f.rule_id, f.message) for f in pdfua.validate(str(out)).findings] == []
+    result = outloud.check(str(out))
+    assert [(f.rule, f.message) for f in result.findings if f.severity in ("error", "warning")] == []
+
+
+@pytest.mark.parametrize("pharmacy", ["High Street Pharmacy", "صيدلية النور"], ids=["latin-pharmacy", "arabic-pharmacy"])
+def test_a_pharmacy_phone_number_on_an_arabic_page_keeps_its_groups_in_order(pharmacy):
+    """"صيدليتك: High Street Pharmacy, 01632 960 000": each field is an isolate, so the
+    phone number is not read as three numbers in a right-to-left sentence (it printed
+    "000 960 01632"), and a name keeps its own full stops ("Dr. Zoë M.", not ".Dr")."""
+    from leaflet.layout import Personal
+
+    built = build_leaflet("adult", content=ARABIC, personal=Personal("Dr. Zoë M.", pharmacy, "01632 960 000"))
+    footer = _footer_words(built.pdf, 1)
+    phone = [w for _, w in sorted((x, w) for _, x, w in footer if w in ("01632", "960", "000"))]
+    assert phone == ["01632", "960", "000"]
+    # The phone number, the last field, is drawn left of the pharmacy's name.
+    x = {w: x for _, x, w in footer}
+    assert x["000"] < min(x[w] for w in x if "Pharmacy" in w or "ﺔﻴﻟﺪﻴﺻ" in w or "رﻮﻨﻟا" in w)
+    name = [w for x, _, w in sorted(_boxes(built.pdf)) if w.strip(".") in ("Dr", "Zoë", "M")]
+    assert name == ["Dr.", "Zoë", "M."]

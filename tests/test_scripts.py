@@ -106,3 +106,49 @@ def test_a_name_no_font_draws_is_an_error_naming_code_points_not_the_name():
     with pytest.raises(LeafletError) as error:
         build_leaflet("adult", personal=Personal("བཀྲ་ཤིས"))  # Tibetan: no font here draws it
     assert "U+0F56" in str(error.value) and "བ" not in str(error.value)
+
+
+# --- Devanagari conjuncts read back as the letters they are ----------------------------------
+
+CONJUNCTS = "लक्ष्मी शर्मा"  # क्ष (a conjunct) and र्म (a reph): glyphs with no character of their own
+
+
+def _actual_texts(pdf: bytes) -> list[str]:
+    """The /ActualText of each marked-content span on page 1, in drawing order (pypdf)."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream, DictionaryObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    page = reader.pages[0]
+    stream = ContentStream(page.get_contents(), reader)
+    return [str(operands[1]["/ActualText"]) for operands, operator in stream.operations
+            if operator == b"BDC" and len(operands) > 1 and isinstance(operands[1], DictionaryObject)
+            and "/ActualText" in operands[1]]
+
+
+def test_devanagari_conjuncts_carry_their_text_for_extraction_and_screen_readers(tmp_path):
+    import outloud
+
+    built = build_leaflet("adult", personal=Personal(CONJUNCTS))
+    # Each shaped word holding a glyph with no character of its own is a span whose
+    # /ActualText is the word as written: what a screen reader and poppler read.
+    assert _actual_texts(built.pdf) == CONJUNCTS.split()
+    shown = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-", "-"], input=built.pdf,
+                           capture_output=True, check=True).stdout.decode()
+    assert f"Prepared for {CONJUNCTS}" in shown
+    # A reader that ignores /ActualText (pypdf) gets real letters from the ToUnicode map, not
+    # private-use code points: the conjunct word whole, the reph's letters after the syllable
+    # they are drawn over.
+    assert not any("\ue000" <= char <= "\uf8ff" for char in built.text)
+    assert "लक्ष्मी" in prepared_for(built) and sorted(prepared_for(built).split()[1]) == sorted("शर्मा")
+    path = tmp_path / "name.pdf"
+    path.write_bytes(built.pdf)
+    result = outloud.check(str(path))
+    assert [(f.rule, f.message) for f in result.findings if f.severity in ("error", "warning")] == []
+
+
+def test_only_words_with_such_glyphs_get_actual_text():
+    # Latin, Arabic (presentation forms read back as letters) and plain Devanagari need none.
+    assert _actual_texts(build_leaflet("adult", personal=Personal("सीता देवी محمد Zoë")).pdf) == []

@@ -110,6 +110,47 @@ def test_every_combination_passes_both_pdfua_checkers(style, page_size, audience
     assert result.verdict == "pass"
 
 
+def _shipped_leaflets() -> list[tuple[str, str, str, str]]:
+    """(content file, audience, style, page size): every shipped medicine in every language,
+    for each audience it is written for, in the default style; and the right-to-left
+    leaflets also in large print on letter paper, where their table starts a page."""
+    from leaflet.tailor import AUDIENCES as READERS, serves
+
+    combos = []
+    for path in sorted((ROOT / "content").glob("*.yaml")):
+        content = load_content(path)
+        for audience, reader in READERS.items():
+            if serves(content, reader):
+                combos.append((path.name, audience, "standard", "a4"))
+                if content.language == "ar":
+                    combos.append((path.name, audience, "large-print", "letter"))
+    return combos
+
+
+SHIPPED = _shipped_leaflets()
+
+
+def test_the_shipped_leaflets_cover_every_content_file_and_language():
+    files = {name for name, *_ in SHIPPED}
+    assert files == {path.name for path in (ROOT / "content").glob("*.yaml")}
+    assert {"dupixent.ar.yaml", "dupixent.es.yaml", "sertraline.yaml", "acetaminophen.yaml"} <= files
+
+
+@pytest.mark.parametrize("name,audience,style,page_size", SHIPPED, ids=["-".join(combo) for combo in SHIPPED])
+def test_every_shipped_leaflet_passes_both_pdfua_checkers(name, audience, style, page_size, tmp_path):
+    """No pdfua finding and outloud's "pass" (no warning such as ORD-001, content painted
+    out of tag-tree order, which a right-to-left table once gave) for every medicine and
+    language, not only the English Dupixent the combinations above cover."""
+    pdf = render_request(Request(ROOT / "content" / name, audience, style=style, page_size=page_size)).pdf
+    path = tmp_path / "leaflet.pdf"
+    path.write_bytes(pdf)
+    assert [(f.rule_id, f.message) for f in pdfua.validate(str(path)).findings] == []
+    result = outloud.check(str(path))
+    assert result.error is None
+    assert [(f.rule, f.message) for f in result.findings if f.severity in ("error", "warning")] == []
+    assert result.verdict == "pass"
+
+
 @pytest.mark.parametrize("style,page_size,audience", COMBINATIONS)
 def test_structure_tree_reads_as_the_tailored_leaflet_line_by_line(style, page_size, audience):
     request = Request(DUPIXENT, audience, style=style, page_size=page_size)
