@@ -168,13 +168,15 @@ def validate(content: Path) -> None:
     Example:
       leaflet validate content/dupixent.yaml
     """
+    from .checked import fresh
     from .load import load_yaml
     from .model import Content
     from .validate import schema_version, validate as validate_against
 
     try:
-        loaded = load_yaml(content)
-        validate_against(loaded, Content)
+        with fresh():
+            loaded = load_yaml(content)
+            validate_against(loaded, Content)
     except LeafletError as error:
         for problem in error.problems:
             click.echo(problem, err=True)
@@ -201,10 +203,12 @@ def migrate_command(content: Path, write: bool) -> None:
       leaflet migrate content/old.yaml            # show what would change
       leaflet migrate content/old.yaml --write    # and rewrite the file
     """
+    from .checked import fresh
     from .migrate import migrate_file
     from .write import write_atomic
 
-    migration = migrate_file(content)
+    with fresh():
+        migration = migrate_file(content)
     if migration is None:
         click.echo(f"{content}: already schema 2; nothing to do")
         return
@@ -326,10 +330,12 @@ def lint_command(content: Path, audience: str, strict: bool, today) -> None:
       leaflet lint content/dupixent.yaml
       leaflet lint content/dupixent.yaml --audience caregiver --strict
     """
+    from .checked import fresh
     from .lint import lint_file, table
 
     audiences = None if audience == "all" else [audience]
-    report = lint_file(content, audiences, today.date() if today else None, strict=strict)
+    with fresh():
+        report = lint_file(content, audiences, today.date() if today else None, strict=strict)
     for finding in report.findings:
         click.echo(str(finding))
     if report.findings:

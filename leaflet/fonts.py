@@ -155,17 +155,16 @@ _NAMES = ("name", "familyName", "styleName", "fullName", "uniqueFontID")
 def _face(filename: str, subfont: int) -> TTFontFace:
     """ReportLab's face of a font file: parsed, or read back as parsed on an earlier run."""
     path = Path(filename)
-    try:
-        stat = path.stat()
-    except OSError:
+    identity = checked.file_identity(path)
+    if identity == "missing":
         return TTFontFace(filename, subfontIndex=subfont)  # ReportLab says what is wrong
-    key = f"{path.resolve()}:{subfont}:{stat.st_size}:{stat.st_mtime_ns}"
+    key = f"{path.resolve()}:{subfont}:{identity}"
     kept = checked.remembered_bytes("font", key)
     if kept is not None:
         try:
             return _restored(marshal.loads(kept), path)
-        except (ValueError, EOFError, TypeError, KeyError, OSError):
-            pass  # damaged: parse the file
+        except Exception:  # noqa: BLE001 (whatever cannot be restored is parsed again: never a failed build)
+            pass
     face = TTFontFace(filename, subfontIndex=subfont)
     state = {name: value for name, value in vars(face).items() if name not in ("_ttf_data", "_pdfScale")}
     for name in _NAMES:

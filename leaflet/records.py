@@ -15,6 +15,7 @@ content file may contain (a glossary term, say) is mistaken for a tag.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any
 
 
@@ -39,14 +40,21 @@ class Record:
     def __repr__(self) -> str:
         return f"{self._kind}({vars(self)!r})"
 
-    def __reduce__(self):  # copy.deepcopy and multiprocessing keep the class and kind
+    def __reduce__(self):
+        """For copy.deepcopy and multiprocessing: a class with behaviour of its own
+        (`leaflet.i18n.Catalogue`) by its name, so that a process that has not imported its
+        module yet imports it; a plain record by its kind."""
+        kind = type(self)
+        module = sys.modules.get(kind.__module__)
+        if kind.__qualname__ == kind.__name__ and getattr(module, kind.__name__, None) is kind:
+            return (kind, (dict(vars(self)),))
         return (_rebuild, (self._kind, dict(vars(self))))
 
 
 
 def _hashable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple((key, _hashable(item)) for key, item in value.items())
+    if isinstance(value, dict):  # equal whatever the order, as dicts compare
+        return frozenset((key, _hashable(item)) for key, item in value.items())
     if isinstance(value, list):
         return tuple(_hashable(item) for item in value)
     return value
