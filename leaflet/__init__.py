@@ -6,7 +6,7 @@ The pipeline is load -> validate -> tailor -> layout -> write, one module per st
 
 import os
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # leaflet's schemas use no pydantic plugins, and looking for them scans the metadata of
 # every installed package (about 20 ms of a build that checks a file). A value set by

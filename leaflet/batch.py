@@ -43,8 +43,8 @@ from . import __version__, fonts
 from .build import Request, render_request, tailored
 from .check import Budget, check_pdf
 from .errors import LeafletError
-from .manifest import (check_row, extra_columns, extra_values, forget_loaded, loaded_content, loaded_style,
-                       output_name, read_rows)
+from .manifest import (catalogue_digest, check_row, extra_columns, extra_values, forget_loaded, loaded_content,
+                       loaded_style, output_name, read_rows)
 from .merge import MERGE_CREATOR, merge
 from .write import AtomicFile, lock, remove_if_abandoned, remove_temporaries, target_of_temporary, write_atomic
 
@@ -179,13 +179,16 @@ class Summary:
 
 
 def input_hash(request: Request) -> str:
-    """Everything that decides the PDF's bytes: the tool's version, the content and the
-    style as validated (so a changed content or style file rebuilds, but a new comment in
-    one does not), and the row's own values."""
+    """Everything that decides the PDF's bytes: the tool's version, the content, the
+    style and the interface text of the content's language as checked (so a changed
+    content, style or catalogue file rebuilds, but a new comment in one does not), and the
+    row's own values."""
     personal = request.personal
+    content, content_digest = loaded_content(request.content)
     payload = {
         "leaflet": __version__,
-        "content": loaded_content(request.content)[1],
+        "content": content_digest,
+        "catalogue": catalogue_digest(content.language),
         "style": loaded_style(request.style)[1],
         "audience": request.audience,
         "patient_age": request.patient_age,

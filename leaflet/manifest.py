@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from . import fonts
+from . import fonts, i18n
 from .build import Request, tailored
 from .checked import load_content
 from .errors import LeafletError
@@ -192,6 +192,12 @@ def _digest(records) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=32)
+def catalogue_digest(language: str) -> str:
+    """The interface text a leaflet in this language prints, as a hash (see _digest)."""
+    return _digest(i18n.catalogue(language))
+
+
 def _with_digest(loader: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, str]]:
     def load(key: Any) -> tuple[Any, str]:
         model = loader(key)
@@ -230,6 +236,7 @@ def _as_columns(message: str) -> str:
 def forget_loaded() -> None:
     loaded_content.results.clear()
     loaded_style.results.clear()
+    catalogue_digest.cache_clear()
     _tailor_problem.cache_clear()
 
 

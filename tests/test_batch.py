@@ -576,3 +576,31 @@ def test_a_row_that_now_fails_loses_the_pdf_an_earlier_run_built_for_it(cli_runn
     assert result.exit_code == 1
     assert "row 2: patient_age: outside the adult audience" in result.output
     assert pdfs(out) == ["other.pdf"]  # Alice's leaflet is gone; the good row is untouched
+
+
+def test_a_rerun_rebuilds_when_the_interface_text_changes(cli_runner, tmp_path, monkeypatch):
+    """The disclaimer's heading, table headers, footer... come from the language's
+    catalogue: an edited catalogue must rebuild the rows it prints in, as content does."""
+    from leaflet import i18n, manifest
+
+    catalogues = tmp_path / "catalogues"
+    shutil.copytree(i18n.CATALOGUE_DIR, catalogues)
+    monkeypatch.setattr(i18n, "CATALOGUE_DIR", catalogues)
+    i18n.catalogue.cache_clear()
+    manifest.forget_loaded()
+    try:
+        rows = write_manifest(tmp_path / "m.csv", _three_rows(SHORT))
+        args = (rows, "--out-dir", tmp_path / "out", "--jobs", "1")
+        assert "3 built, 0 up to date" in summary_line(batch(cli_runner, *args).output)
+        assert "0 built, 3 up to date" in summary_line(batch(cli_runner, *args).output)
+        english = catalogues / "en.yaml"
+        text = english.read_text(encoding="utf-8")
+        assert "Page {page} of {total}" in text
+        english.write_text(text.replace("Page {page} of {total}", "Sheet {page} of {total}"), encoding="utf-8")
+        i18n.catalogue.cache_clear()
+        manifest.forget_loaded()
+        assert "3 built, 0 up to date" in summary_line(batch(cli_runner, *args).output)
+        assert "Sheet 1 of" in text_of(tmp_path / "out" / "a.pdf")
+    finally:
+        i18n.catalogue.cache_clear()
+        manifest.forget_loaded()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from leaflet import checked, i18n
+from leaflet import __version__, checked, i18n
 from leaflet.build import Request, render_request
 from leaflet.errors import LeafletError
 from leaflet.load import load_yaml
@@ -100,7 +100,7 @@ def test_another_leaflet_misses(cache, monkeypatch):
     assert len(entries(cache)) == len(before) + 1
 
 
-@pytest.mark.parametrize("damage", ["{not json", json.dumps({"leaflet": "0.2.0", "data": {"r": "Content"}}),
+@pytest.mark.parametrize("damage", ["{not json", json.dumps({"leaflet": __version__, "data": {"r": "Content"}}),
                                     json.dumps({"leaflet": "0.0.1", "data": None}), ""])
 def test_a_damaged_entry_costs_a_check_not_a_build(cache, damage):
     first = pdf(DUPIXENT)
