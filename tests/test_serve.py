@@ -132,6 +132,8 @@ def test_the_audience_follows_the_age_unless_given(client):
     assert "not a possible age" in impossible.json()["detail"]
     nobody = api(client, {"medicine": "dupixent"})
     assert nobody.json()["detail"] == "audience: empty (choose from: caregiver, adolescent, adult)"
+    not_a_number = api(client, {"medicine": "dupixent", "patient_age": "four"})
+    assert not_a_number.json()["detail"] == "patient_age: not a number"  # not "audience: empty" as well
 
 
 @pytest.mark.parametrize("body, status, detail", [
@@ -267,7 +269,13 @@ def test_form_errors_stand_beside_their_field(client):
     assert 'role="alert"' in html
     error = re.search(r'<p class="error" id="field-patient_age-error">(.*?)</p>', html).group(1)
     words = batch_words(audience="caregiver", patient_age="abc", patient_name="𓀀")
+    # the batch's words, led by the field's label rather than its column name
+    assert words[0].startswith("patient_age") and words[1].startswith("patient_name")
+    words = [words[0].replace("patient_age", "Patient's age", 1), words[1].replace("patient_name", "Patient's name", 1)]
     assert str(html_escape(words[0])) in error and "not a number" in error
+    assert "patient_age" not in error
+    # the audience follows the age: an age that is not a number brings no "audience: empty" too
+    assert 'id="field-audience-error"' not in html and "audience: empty" not in html
     age_input = re.search(r'<input id="field-patient_age"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in age_input and "field-patient_age-error" in age_input and "autofocus" in age_input
     name_error = re.search(r'<p class="error" id="field-patient_name-error">(.*?)</p>', html).group(1)

@@ -254,6 +254,7 @@ def create_app(settings: Settings, library: Library | None = None,
                   problems: list[request_fields.Problem] | None = None, **context: Any) -> HTMLResponse:
         order = {None: -1, **{f.name: index for index, f in enumerate(form_fields)}}
         problems = sorted(problems or [], key=lambda p: order.get(p.field, len(order)))  # as the form reads
+        problems = [request_fields.labelled(each) for each in problems]
         by_field: dict[str, list[str]] = {}
         for each in problems:
             by_field.setdefault(each.field or "", []).append(each.message)

@@ -225,18 +225,33 @@ def to_request(data: Mapping[str, Any], library: Library) -> tuple[Request | Non
     if style and style not in available_styles():  # names only: no paths on the server's disk
         problems.append(Problem("style", f"style {style!r}: unknown (choose from: {', '.join(_style_names())})"))
         values["style"] = ""
+    # an age that is not a number says so itself; "audience: empty" on top would only puzzle
+    age_says_it = False
     if not values.get("audience", "").strip() and values.get("patient_age", "").strip():
         values["audience"] = _audience_for_age(values["patient_age"]) or ""
+        age_says_it = not values["audience"]
 
     found: list[str] = []
     values["content"] = str(medicine.path) if medicine else ""
     request = manifest.check_row(2, values, library.content_dir, found)
     if medicine is None:  # already said, in the API's own terms
         found = [message for message in found if not message.startswith("content:")]
+    if age_says_it:
+        found = [message for message in found if not message.startswith("audience:")]
     # the batch names content files by path; a client has no business with the server's folders
     found = [message.replace(f"{library.content_dir}{os.sep}", "") for message in found]
     problems += [Problem(_field_of(message, names), message) for message in found]
     return (request if not problems else None), problems
+
+
+def labelled(problem: Problem) -> Problem:
+    """The problem as the page shows it: led by the field's label ("Patient's age: not a
+    number"), not by the column name the API and the batch use ("patient_age: ...")."""
+    match = _LEADING_NAME.match(problem.message)
+    label = next((field.label for field in fields() if field.name == problem.field), None)
+    if match is None or label is None or _field_of(problem.message, field_names()) != problem.field:
+        return problem
+    return Problem(problem.field, label + problem.message[match.end(1):])
 
 
 def download_name(library: Library, request: Request) -> str:
