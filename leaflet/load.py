@@ -53,11 +53,34 @@ def open_input(path: Path, kind: str, max_bytes: int | None = None, **open_args:
                                f"the limit is {max_bytes:,})")
         return open(path, **open_args)  # noqa: SIM115 (the caller closes it)
     except FileNotFoundError:
-        raise LeafletError(f"{path}: file not found") from None
+        raise LeafletError(f"{path}: file not found{files_nearby(path)}") from None
     except OSError as exc:
         raise LeafletError(f"{path}: cannot read ({exc.strerror})") from None
     except ValueError:  # a NUL byte in the name
         raise LeafletError(f"{str(path)!r}: not a possible file name") from None
+
+
+def files_nearby(path: Path) -> str:
+    """For a YAML file not found: the files of its folder that it may have meant, as
+    " (did you mean 'epinephrine.yaml'?)" or " (files there: a.yaml, b.yaml)", else "".
+    Only YAML names are offered (content and styles are public; a manifest's name may not be);
+    a translation (dupixent.es.yaml) is not a file to name in a row or on the command line."""
+    import difflib
+
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return ""
+    try:
+        names = sorted(each.name for each in path.parent.iterdir()
+                       if each.suffix.lower() in (".yaml", ".yml") and each.name.count(".") == 1 and each.is_file())
+    except OSError:
+        return ""
+    stems = {Path(name).stem.lower(): name for name in names}
+    close = difflib.get_close_matches(path.stem.lower(), stems, n=2, cutoff=0.7)
+    if close:
+        return f" (did you mean {' or '.join(repr(stems[stem]) for stem in close)}?)"
+    if 0 < len(names) <= 12:
+        return f" (files there: {', '.join(names)})"
+    return ""
 
 
 def not_utf8(path: Path, error: UnicodeDecodeError) -> LeafletError:

@@ -29,7 +29,7 @@ from .checked import load_content
 from .errors import LeafletError
 from .layout import Personal
 from .translation import content_for, refuse_unreviewed
-from .load import open_input
+from .load import files_nearby, open_input
 from .records import to_data
 from .styles import PAGE_SIZES, load_style
 from .tailor import AUDIENCES, make_reader
@@ -376,7 +376,7 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
             message = exc.message
             if not Path(content_text).is_absolute() and not content_path.exists():
                 message = (f"{content_text}: file not found (a relative path is read from the manifest's folder: "
-                           f"looked for {os.path.abspath(content_path)})")
+                           f"looked for {os.path.abspath(content_path)}){files_nearby(content_path)}")
             problems.append(f"language {language!r}: {exc.message}" if language and content is None
                             and "no content in language" in exc.message else f"content: {message}")
             content = None

@@ -121,3 +121,18 @@ def test_unwritable_output_is_a_clear_error(cli_runner, tmp_path):
 def test_output_that_is_a_folder_is_a_clear_error(cli_runner, tmp_path):
     output = run(cli_runner, "build", str(MINIMAL), "-a", "adult", "-o", str(tmp_path))
     assert "is a folder" in output
+
+
+def test_a_content_file_not_found_names_the_files_it_may_have_meant(cli_runner, tmp_path):
+    """A new user guesses a file name from the brand (epipen.yaml) or mistypes it: the error
+    says what is there instead of leaving them to list the folder."""
+    for name in ("dupixent.yaml", "dupixent.es.yaml", "epinephrine.yaml"):
+        (tmp_path / name).write_text(MINIMAL.read_text())
+    typo = cli_runner.invoke(cli, ["build", str(tmp_path / "dupixnet.yaml"), "-a", "adult"])
+    assert typo.exit_code != 0
+    assert typo.output.strip() == f"Error: {tmp_path / 'dupixnet.yaml'}: file not found (did you mean 'dupixent.yaml'?)"
+    guess = cli_runner.invoke(cli, ["validate", str(tmp_path / "epipen.yaml")])
+    # no close name: the folder's medicines are listed (a translation is not one to name)
+    assert guess.output.strip().endswith("epipen.yaml: file not found (files there: dupixent.yaml, epinephrine.yaml)")
+    style = cli_runner.invoke(cli, ["build", str(MINIMAL), "-a", "adult", "--style", str(tmp_path / "large.yaml")])
+    assert "large.yaml: file not found (files there:" in style.output

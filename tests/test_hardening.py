@@ -495,6 +495,16 @@ def test_a_relative_content_path_names_the_folder_searched(cli_runner, tmp_path)
             f"looked for {copied / 'styles' / 'ours.yaml'})") in result.output
 
 
+def test_a_relative_content_path_not_found_offers_the_close_name(cli_runner, tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "dupixent.yml").write_text("not read")
+    manifest = write_manifest(tmp_path / "m.csv", [dict(content="content/dupixent.yaml", audience="adult")])
+    result = invoke(cli_runner, "batch", manifest, "--out-dir", tmp_path / "out")
+    assert result.exit_code == 1
+    assert (f"looked for {tmp_path / 'content' / 'dupixent.yaml'}) (did you mean 'dupixent.yml'?)"
+            in result.output)
+
+
 def test_build_names_variants_apart_and_adds_pdf(cli_runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     invoke(cli_runner, "build", SHORT, "-a", "caregiver")
