@@ -5,6 +5,7 @@ The lines let every later error name `file:line`, as z3c.rml does for RML.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,6 +171,10 @@ def parse_yaml(text: str, path: Path) -> Loaded:
     return Loaded(path=path, data=data, lines=lines)
 
 
+#: `- {You} take it` or `text: {Your} child`: a placeholder opening a text that is not quoted.
+_TEXT_STARTS_WITH_PLACEHOLDER = re.compile(r"^\s*(-\s+|[\w-]+:\s+)(\{[^{}:,\[\]]*\})\s*[^\s#,}\]]")
+
+
 def _plain_syntax_error(exc: yaml.MarkedYAMLError, text: str, path: Path) -> str:
     """PyYAML's message in words a pharmacist can act on, at the line to change."""
     mark = exc.problem_mark or exc.context_mark
@@ -199,6 +204,13 @@ def _plain_syntax_error(exc: yaml.MarkedYAMLError, text: str, path: Path) -> str
         pair = "[ ]" if "sequence" in exc.context else "{ }"
         return (f"{path}:{opened}: line {opened} opens a '{pair[0]}' that is not closed with '{pair[2]}' "
                 f"(YAML noticed on line {line}); close it, or put the text in quotes")
+    for number in dict.fromkeys(m.line + 1 for m in (exc.problem_mark, exc.context_mark) if m is not None):
+        body = lines[number - 1] if 0 < number <= len(lines) else ""
+        started = _TEXT_STARTS_WITH_PLACEHOLDER.match(body)
+        if started:
+            return (f"{path}:{number}: line {number}: a text that starts with a placeholder such as "
+                    f"{started.group(2)} must be in quotes (\"{started.group(2)} ...\"); without them YAML "
+                    f"reads the {{ }} as a mapping")
     if "found duplicate anchor" in problem or "found undefined alias" in problem:
         return f"{path}:{line}: YAML anchors and aliases (& and *) are not supported; write the text out"
     words = " ".join(part for part in (exc.context, problem) if part) or "cannot parse"

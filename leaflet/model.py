@@ -44,7 +44,11 @@ def check_placeholders(text: str) -> str:
             continue
         if "|" in name:
             raise ValueError(f"{{{name}}}: a choice has exactly two sides, {{caregiver|others}}")
-        raise ValueError(f"unknown placeholder {{{name}}} (allowed: {allowed}, or a choice "
+        import difflib
+
+        close = difflib.get_close_matches(name, sorted(VOICE_PLACEHOLDERS), n=1, cutoff=0.5)
+        mean = f"did you mean {{{close[0]}}}? " if close else ""
+        raise ValueError(f"unknown placeholder {{{name}}} ({mean}allowed: {allowed}, or a choice "
                          "{caregiver|others} such as {has|have})")
     return text
 

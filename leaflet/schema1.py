@@ -56,7 +56,11 @@ def check_placeholders(text: str) -> str:
                          "write {{ or }} for a brace)") from None
     for field in fields:
         if field not in VOICE_PLACEHOLDERS:
-            raise ValueError(f"unknown placeholder {{{field}}} (allowed: {allowed})")
+            import difflib
+
+            close = difflib.get_close_matches(field, sorted(VOICE_PLACEHOLDERS), n=1, cutoff=0.5)
+            mean = f"did you mean {{{close[0]}}}? " if close else ""
+            raise ValueError(f"unknown placeholder {{{field}}} ({mean}allowed: {allowed})")
     return text
 
 

@@ -21,7 +21,9 @@ BAD_CONTENT = {
     "wrong-type.yaml": ":23: uses.items.0.applies.min_age_years: should be a number (got 'three')",
     "missing-key.yaml": ": disclaimer: missing required key",
     "duplicate-key.yaml": ":8: key 'reviewer' appears twice",
-    "unknown-placeholder.yaml": ":39: questions.lines.0.text: unknown placeholder {yuor}",
+    "unknown-placeholder.yaml": ":39: questions.lines.0.text: unknown placeholder {yuor} (did you mean {your}?",
+    "unquoted-placeholder.yaml": (":12: line 12: a text that starts with a placeholder such as {You} must be in quotes"
+                                  " (\"{You} ...\"); without them YAML reads the { } as a mapping"),
     "age-range-reversed.yaml": ":27: uses.items.1.applies: max_age_years must be greater",
     "impossible-date.yaml": ":8: source.last_updated: not a date in YYYY-MM-DD form",
     "timestamp-date.yaml": ":8: source.last_updated: expected a date written YYYY-MM-DD",

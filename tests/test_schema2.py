@@ -108,6 +108,15 @@ def test_schema1_keys_are_unknown_in_schema2(tmp_path):
         load_content(path)
 
 
+def test_a_misspelt_placeholder_is_named_with_the_one_meant(tmp_path):
+    path = tmp_path / "typo.yaml"
+    text = TESTAMOL.read_text()
+    assert "If {you} {gets|get} a test rash" in text
+    path.write_text(text.replace("If {you} {gets|get} a test rash", "If {yuo} {gets|get} a test rash"))
+    with pytest.raises(LeafletError, match=r"unknown placeholder \{yuo\} \(did you mean \{you\}\? allowed: "):
+        load_content(path)
+
+
 # --- Sections ---------------------------------------------------------------------------
 
 
