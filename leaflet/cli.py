@@ -379,15 +379,20 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
       leaflet check output/dupixent-adult.pdf --content content/dupixent.yaml --audience adult
       leaflet check jo.pdf -c content/dupixent.yaml -a caregiver --patient-age 4 --patient-weight 16
     """
-    from .check import Budget, check_file
+    from .check import UNEXPECTED, Budget, check_file
 
     leaflet, misses = check_file(pdf, content_for(content, language), audience, patient_age, patient_weight, uses,
                                  Budget(seconds=time_limit, memory_mib=memory_limit))
     for miss in misses:
         click.echo(f"{pdf}: {miss}")
     if misses:
+        # the commonest slip: checking one reader's leaflet against another's --audience
+        printed_for = next((miss.name.split(":", 1)[1] for miss in misses if miss.kind == UNEXPECTED
+                            and miss.name.startswith("audience-label:")), None)
+        hint = (f"; it reads as the {printed_for} leaflet: was it built with --audience {printed_for}?"
+                if printed_for and printed_for != audience else "")
         click.echo(f"{pdf}: FAILED: {len(misses)} miss{'es' if len(misses) != 1 else ''} for the "
-                   f"{audience} leaflet")
+                   f"{audience} leaflet{hint}")
         raise click.exceptions.Exit(1)
     safety = sum(fact.safety for fact in leaflet.facts)
     boxed = f", {len(leaflet.warnings)} boxed warning{'s' if len(leaflet.warnings) != 1 else ''}" \

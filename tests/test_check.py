@@ -219,6 +219,18 @@ def test_cli_names_each_miss_and_exits_non_zero(cli_runner, tmp_path):
     assert lines[-1].startswith(f"{pdf}: FAILED: ")
 
 
+def test_cli_says_which_reader_a_leaflet_checked_against_another_was_built_for(cli_runner, tmp_path):
+    pdf = tmp_path / "adult.pdf"
+    pdf.write_bytes(build_leaflet("adult").pdf)
+    result = cli_runner.invoke(cli, ["check", str(pdf), "-c", str(DUPIXENT), "-a", "caregiver"])
+    assert result.exit_code == 1
+    last = result.output.splitlines()[-1]
+    assert last.startswith(f"{pdf}: FAILED: ") and last.endswith(
+        "for the caregiver leaflet; it reads as the adult leaflet: was it built with --audience adult?")
+    own = cli_runner.invoke(cli, ["check", str(pdf), "-c", str(DUPIXENT), "-a", "adult", "--patient-age", "70"])
+    assert "it reads as" not in own.output  # misses for its own reader bring no such guess
+
+
 @pytest.mark.parametrize(
     ("make", "message", "code"),
     [
