@@ -103,6 +103,8 @@ def cli() -> None:
 @click.option("--patient-name", metavar="NAME", help='Printed under the title as "Prepared for NAME".')
 @click.option("--directions", metavar="TEXT",
               help="The prescription's directions for this patient, printed in their own box on page 1.")
+@click.option("--pharmacy", metavar="NAME", help="Printed in every page's footer (as batch's pharmacy column).")
+@click.option("--pharmacy-phone", metavar="PHONE", help="Printed in every page's footer, after --pharmacy.")
 @click.option("--pdfa", is_flag=True, help="Also make it PDF/A-2a (archival: sRGB output intent, pdfaid in XMP). "
                                           "Every leaflet is tagged PDF/UA-1 either way.")
 @click.option("--language", "-l", metavar="CODE",
@@ -110,8 +112,8 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Refuse a translation not yet reviewed by a qualified person.")
 def build_command(contents: tuple[Path, ...], audience: str, patient_age: float | None, patient_weight: float | None,
                   style: str, page_size: str, output: Path | None, uses: tuple[str, ...],
-                  patient_name: str | None, directions: str | None, pdfa: bool, language: str | None,
-                  strict: bool) -> None:
+                  patient_name: str | None, directions: str | None, pharmacy: str | None,
+                  pharmacy_phone: str | None, pdfa: bool, language: str | None, strict: bool) -> None:
     """Build one leaflet (or one per audience with --audience all, and per content file).
 
     With --audience all, an audience that no use of the medicine applies to (a medicine
@@ -125,7 +127,7 @@ def build_command(contents: tuple[Path, ...], audience: str, patient_age: float 
       leaflet build content/dupixent.yaml -a all --style large-print --page-size letter
       leaflet build content/dupixent.yaml -a adult --use asthma --patient-name "Zoë Martin" \\
         --directions "Inject 300 mg every other week."
-      leaflet build content/dupixent.yaml -a adult --pdfa
+      leaflet build content/dupixent.yaml -a adult --pdfa --pharmacy "High Street Pharmacy" --pharmacy-phone "01632 960 000"
       leaflet build content/dupixent.yaml -a all --language es
     """
     if len(contents) > 1 and output is not None:
@@ -137,9 +139,14 @@ def build_command(contents: tuple[Path, ...], audience: str, patient_age: float 
             raise LeafletError("--patient-age belongs to one audience; it cannot be used with --audience all")
     from .build import Request, build
     from .checked import load_content
-    from .layout import Personal
+    from .manifest import personal_details
 
-    personal = Personal(patient_name=patient_name or None, directions=directions or None)
+    problems: list[str] = []
+    personal = personal_details({"patient_name": patient_name or "", "directions": directions or "",
+                                 "pharmacy": pharmacy or "", "pharmacy_phone": pharmacy_phone or ""}, problems)
+    if problems:  # the batch's words, naming the option; never the value (patient data)
+        raise LeafletError("; ".join("--" + column.replace("_", "-") + ":" + what
+                                     for column, what in (problem.split(":", 1) for problem in problems)))
     for content in contents:
         content = content_for(content, language)
         audiences = [audience]

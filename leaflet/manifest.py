@@ -337,6 +337,17 @@ def output_name(row: int, values: dict[str, str], problems: list[str]) -> str | 
         return f"{row:05d}.pdf"
 
 
+def personal_details(values: dict[str, str], problems: list[str]) -> Personal:
+    """The printed per-patient details (a row's, or `leaflet build`'s options), each checked
+    as a cell: the same limits for a leaflet built one at a time, in a batch or on the page."""
+    return Personal(
+        patient_name=_text(values, "patient_name", problems),
+        pharmacy=_text(values, "pharmacy", problems),
+        pharmacy_phone=_text(values, "pharmacy_phone", problems),
+        directions=_text(values, "directions", problems, MAX_DIRECTIONS, join_lines=True),
+    )
+
+
 def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
               pdfa: bool = False, strict: bool = False) -> Request | None:
     """The row's Request when every field is good; otherwise problems says what is wrong.
@@ -350,12 +361,7 @@ def check_row(row: int, values: dict[str, str], base: Path, problems: list[str],
     age = _number(values, "patient_age", problems)
     weight = _number(values, "patient_weight", problems)
     numbers_ok = len(problems) == before
-    personal = Personal(
-        patient_name=_text(values, "patient_name", problems),
-        pharmacy=_text(values, "pharmacy", problems),
-        pharmacy_phone=_text(values, "pharmacy_phone", problems),
-        directions=_text(values, "directions", problems, MAX_DIRECTIONS, join_lines=True),
-    )
+    personal = personal_details(values, problems)
     uses = _uses(values)
     style = (values.get("style") or "").strip() or "standard"
     page_size = (values.get("page_size") or "").strip().lower() or "a4"

@@ -138,3 +138,26 @@ def test_a_content_file_not_found_names_the_files_it_may_have_meant(cli_runner, 
     assert guess.output.strip().endswith("epipen.yaml: file not found (files there: dupixent.yaml, epinephrine.yaml)")
     style = cli_runner.invoke(cli, ["build", str(MINIMAL), "-a", "adult", "--style", str(tmp_path / "large.yaml")])
     assert "large.yaml: file not found (files there:" in style.output
+
+
+def test_build_checks_names_and_directions_as_the_batch_and_the_page_do(cli_runner, tmp_path):
+    """The batch and the clinic's page refuse a 5,000-character name; build did not, and
+    printed four pages of it. The words are the batch's, naming the option, never the value."""
+    long = run(cli_runner, "build", str(MINIMAL), "-a", "adult", "-o", str(tmp_path / "x.pdf"),
+               "--patient-name", "Zoë " * 1000)
+    assert long == "Error: --patient-name: longer than 200 characters"
+    both = run(cli_runner, "build", str(MINIMAL), "-a", "adult", "-o", str(tmp_path / "x.pdf"),
+               "--directions", "x" * 1001, "--pharmacy-phone", "01632\t960")
+    assert both == ("Error: --pharmacy-phone: contains a line break or control character; "
+                    "--directions: longer than 1000 characters")
+    assert "Zoë" not in long and not (tmp_path / "x.pdf").exists()
+
+
+def test_build_prints_the_pharmacy_in_the_footer(cli_runner, tmp_path):
+    from pypdf import PdfReader
+
+    result = cli_runner.invoke(cli, ["build", str(MINIMAL), "-a", "adult", "-o", str(tmp_path / "p.pdf"),
+                                     "--pharmacy", "High Street Pharmacy", "--pharmacy-phone", "01632 960 000"])
+    assert result.exit_code == 0, result.output
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "p.pdf").pages]
+    assert all("High Street Pharmacy, 01632 960 000" in page for page in pages)
