@@ -79,10 +79,14 @@ def cli() -> None:
       leaflet lint content/dupixent.yaml
       leaflet check output/dupixent-adult.pdf --content content/dupixent.yaml --audience adult
       leaflet batch tonight.csv --out-dir leaflets --merge print.pdf --report report.csv
+      leaflet serve                # the clinic's page: http://127.0.0.1:8000/
+      leaflet schema -o schemas/content-2.schema.json
+
+    Each command's --help has more examples.
     """
 
 
-@cli.command()
+@cli.command(short_help="Build one leaflet, or one per audience and content file.")
 @click.argument("contents", metavar="CONTENT...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--audience", "-a", required=True, type=click.Choice(AUDIENCE_CHOICES, case_sensitive=False),
               help="Who reads it: caregiver (of a child under 12), adolescent (12-17), adult (18+), "
@@ -166,7 +170,7 @@ def build_command(contents: tuple[Path, ...], audience: str, patient_age: float 
 cli.add_command(build_command, name="build")
 
 
-@cli.command()
+@cli.command(short_help="Check a content file and list every problem, by line.")
 @click.argument("content", type=click.Path(path_type=Path))
 def validate(content: Path) -> None:
     """Check a content file and list every problem as file:line: key.path: what is wrong.
@@ -194,7 +198,7 @@ def validate(content: Path) -> None:
         click.echo(f"{content}: ok")
 
 
-@cli.command(name="migrate")
+@cli.command(name="migrate", short_help="Rewrite a schema-1 content file as schema 2 (shows the diff).")
 @click.argument("content", type=click.Path(path_type=Path))
 @click.option("--write", "-w", is_flag=True, help="Rewrite the file in place (atomically) as well as showing the diff.")
 def migrate_command(content: Path, write: bool) -> None:
@@ -413,7 +417,8 @@ def check_command(pdf: Path, content: Path, audience: str, patient_age: float | 
               help="Folder of content files to offer [default: the shipped content/].")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback needs --token.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, metavar="PORT",
+              help="Port to listen on.")
 @click.option("--workers", "-w", type=click.IntRange(min=0), metavar="N",
               help="Render processes, sharing one queue [default: the number of cores]; 0 renders in the "
                    "server's own process.")

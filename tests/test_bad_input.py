@@ -161,3 +161,16 @@ def test_build_prints_the_pharmacy_in_the_footer(cli_runner, tmp_path):
     assert result.exit_code == 0, result.output
     pages = [page.extract_text() for page in PdfReader(tmp_path / "p.pdf").pages]
     assert all("High Street Pharmacy, 01632 960 000" in page for page in pages)
+
+
+def test_every_command_is_summed_up_whole_and_has_examples(cli_runner):
+    """What a new user reads first: `leaflet --help` names every command in a line that is
+    not cut short, and shows an example of each; every command's --help has examples."""
+    top = cli_runner.invoke(cli, ["--help"]).output
+    commands = sorted(cli.commands)
+    listed = top.split("Commands:")[1]
+    for name in commands:
+        summary = next(line for line in listed.splitlines() if line.strip().startswith(name + " "))
+        assert not summary.rstrip().endswith("..."), summary
+        assert f"leaflet {name}" in top.split("Options:")[0], name
+        assert "Example" in cli_runner.invoke(cli, [name, "--help"]).output, name
