@@ -73,7 +73,7 @@ def cli() -> None:
     Examples:
       leaflet build content/dupixent.yaml --audience all
       leaflet build content/dupixent.yaml --audience caregiver --patient-age 4 --style large-print
-      leaflet build content/dupixent.yaml -a adult --use asthma --directions "Inject 300 mg every other week."
+      leaflet build content/dupixent.yaml -a adult --use asthma --directions "Inject 300 mg every other week." -o zoe.pdf
       leaflet validate content/dupixent.yaml
       leaflet migrate content/old.yaml --write
       leaflet lint content/dupixent.yaml
@@ -130,10 +130,14 @@ def build_command(contents: tuple[Path, ...], audience: str, patient_age: float 
       leaflet build content/dupixent.yaml -a caregiver --patient-age 3 --patient-weight 14
       leaflet build content/dupixent.yaml -a all --style large-print --page-size letter
       leaflet build content/dupixent.yaml -a adult --use asthma --patient-name "Zoë Martin" \\
-        --directions "Inject 300 mg every other week."
+        --directions "Inject 300 mg every other week." -o zoe.pdf
       leaflet build content/dupixent.yaml -a adult --pdfa --pharmacy "High Street Pharmacy" --pharmacy-phone "01632 960 000"
       leaflet build content/dupixent.yaml -a all --language es
     """
+    if (patient_name or directions) and output is None:
+        # else Zoë's leaflet lands on output/<medicine>-<audience>.pdf, the one printed for everyone
+        raise LeafletError("--patient-name and --directions make one patient's leaflet: name its file with "
+                           "--output (the default name is the leaflet for everyone, which it would replace)")
     if len(contents) > 1 and output is not None:
         raise LeafletError("--output names one file; it cannot be used with several content files")
     if audience == "all":

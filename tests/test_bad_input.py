@@ -174,3 +174,21 @@ def test_every_command_is_summed_up_whole_and_has_examples(cli_runner):
         assert not summary.rstrip().endswith("..."), summary
         assert f"leaflet {name}" in top.split("Options:")[0], name
         assert "Example" in cli_runner.invoke(cli, [name, "--help"]).output, name
+
+
+def test_a_leaflet_for_one_patient_needs_its_own_file_name(cli_runner, tmp_path, monkeypatch):
+    """Without --output, Zoë's leaflet would replace output/<medicine>-adult.pdf, the one
+    handed to everyone next."""
+    monkeypatch.chdir(tmp_path)
+    assert cli_runner.invoke(cli, ["build", str(MINIMAL), "-a", "adult"]).exit_code == 0
+    everyone = sorted((tmp_path / "output").iterdir())
+    before = [path.read_bytes() for path in everyone]
+    for option, value in (("--patient-name", "Zoë Martin"), ("--directions", "Two tablets daily.")):
+        output = run(cli_runner, "build", str(MINIMAL), "-a", "adult", option, value)
+        assert output.startswith("Error: --patient-name and --directions make one patient's leaflet: "
+                                 "name its file with --output"), output
+        assert value not in output
+    assert sorted((tmp_path / "output").iterdir()) == everyone and [p.read_bytes() for p in everyone] == before
+    named = cli_runner.invoke(cli, ["build", str(MINIMAL), "-a", "adult", "--patient-name", "Zoë Martin",
+                                    "-o", "zoe.pdf"])
+    assert named.exit_code == 0 and (tmp_path / "zoe.pdf").exists()
