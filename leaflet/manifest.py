@@ -246,7 +246,8 @@ def _number(values: dict[str, str], column: str, problems: list[str]) -> float |
         return None
     # Plain decimals only (float() would also take "4_0", "1e2" and other scripts' digits).
     if not re.fullmatch(r"[+-]?[0-9]+(?:[.,][0-9]+)?", text):
-        problems.append(f"{column}: not a number")
+        unit = {"patient_age": "years, such as 4 or 0.75", "patient_weight": "kg, such as 16 or 16.5"}.get(column)
+        problems.append(f"{column}: not a number" + (f" (write it in figures: {unit})" if unit else ""))
         return None
     return float(text.replace(",", "."))  # a decimal comma, as many spreadsheets write it
 

@@ -133,7 +133,8 @@ def test_the_audience_follows_the_age_unless_given(client):
     nobody = api(client, {"medicine": "dupixent"})
     assert nobody.json()["detail"] == "audience: empty (choose from: caregiver, adolescent, adult)"
     not_a_number = api(client, {"medicine": "dupixent", "patient_age": "four"})
-    assert not_a_number.json()["detail"] == "patient_age: not a number"  # not "audience: empty" as well
+    # not "audience: empty" as well
+    assert not_a_number.json()["detail"] == "patient_age: not a number (write it in figures: years, such as 4 or 0.75)"
 
 
 @pytest.mark.parametrize("body, status, detail", [
