@@ -10,7 +10,7 @@ import click
 from . import __version__
 from .errors import LeafletError
 from .styles import PAGE_SIZES, available_styles
-from .tailor import AUDIENCES, serves
+from .tailor import AUDIENCES, audience_for_age, serves
 from .translation import content_for
 
 # Each command imports what it needs when it runs, so `leaflet --help` or `validate` do not
@@ -88,9 +88,9 @@ def cli() -> None:
 
 @cli.command(short_help="Build one leaflet, or one per audience and content file.")
 @click.argument("contents", metavar="CONTENT...", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--audience", "-a", required=True, type=click.Choice(AUDIENCE_CHOICES, case_sensitive=False),
+@click.option("--audience", "-a", type=click.Choice(AUDIENCE_CHOICES, case_sensitive=False),
               help="Who reads it: caregiver (of a child under 12), adolescent (12-17), adult (18+), "
-                   "or all three.")
+                   "or all three.  [required unless --patient-age is given: then it follows the age]")
 @click.option("--patient-age", type=AGE, metavar="YEARS",
               help="Narrow to one patient's age in years (decimals allowed, e.g. 0.75).")
 @click.option("--patient-weight", type=WEIGHT, metavar="KG", help="Narrow to one patient's weight in kg.")
@@ -114,7 +114,7 @@ def cli() -> None:
 @click.option("--language", "-l", metavar="CODE",
               help="The content's translation to print: es picks <medicine>.es.yaml beside CONTENT.")
 @click.option("--strict", is_flag=True, help="Refuse a translation not yet reviewed by a qualified person.")
-def build_command(contents: tuple[Path, ...], audience: str, patient_age: float | None, patient_weight: float | None,
+def build_command(contents: tuple[Path, ...], audience: str | None, patient_age: float | None, patient_weight: float | None,
                   style: str, page_size: str, output: Path | None, uses: tuple[str, ...],
                   patient_name: str | None, directions: str | None, pharmacy: str | None,
                   pharmacy_phone: str | None, pdfa: bool, language: str | None, strict: bool) -> None:
@@ -128,12 +128,21 @@ def build_command(contents: tuple[Path, ...], audience: str, patient_age: float 
       leaflet build content/dupixent.yaml --audience adult
       leaflet build content/*.yaml --audience all
       leaflet build content/dupixent.yaml -a caregiver --patient-age 3 --patient-weight 14
+      leaflet build content/dupixent.yaml --patient-age 15     # the audience follows the age
       leaflet build content/dupixent.yaml -a all --style large-print --page-size letter
       leaflet build content/dupixent.yaml -a adult --use asthma --patient-name "Zoë Martin" \\
         --directions "Inject 300 mg every other week." -o zoe.pdf
       leaflet build content/dupixent.yaml -a adult --pdfa --pharmacy "High Street Pharmacy" --pharmacy-phone "01632 960 000"
       leaflet build content/dupixent.yaml -a all --language es
     """
+    chosen = ""
+    if audience is None:  # as on the clinic's page, the audience follows the patient's age
+        if patient_age is None:
+            context = click.get_current_context()
+            raise click.MissingParameter(ctx=context, param=next(p for p in context.command.params
+                                                                  if p.name == "audience"))
+        audience = audience_for_age(patient_age)
+        chosen = f"; the {audience} leaflet, from --patient-age"
     if (patient_name or directions) and output is None:
         # else Zoë's leaflet lands on output/<medicine>-<audience>.pdf, the one printed for everyone
         raise LeafletError("--patient-name and --directions make one patient's leaflet: name its file with "
@@ -168,7 +177,7 @@ def build_command(contents: tuple[Path, ...], audience: str, patient_age: float 
         for each in audiences:
             request = Request(content, each, patient_age, patient_weight, style, page_size, personal, uses, pdfa=pdfa)
             path, rendered = build(request, output, strict=strict)
-            click.echo(f"wrote {path} ({rendered.pages} page{'s' if rendered.pages != 1 else ''})")
+            click.echo(f"wrote {path} ({rendered.pages} page{'s' if rendered.pages != 1 else ''}{chosen})")
 
 
 cli.add_command(build_command, name="build")

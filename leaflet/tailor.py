@@ -46,6 +46,15 @@ AUDIENCES: dict[str, Audience] = {
     )
 }
 
+def audience_for_age(age: float) -> str:
+    """The audience whose ages hold this age; an impossible age gets the nearest, so that
+    the reader's own check says what is wrong with the age."""
+    for audience in AUDIENCES.values():
+        if audience.min_age <= age < audience.max_age:
+            return audience.name
+    return "caregiver" if age < 0 else "adult"
+
+
 def reader_voice(catalogue: i18n.Catalogue, speaks_to_parent: bool) -> dict[str, str]:
     """What {you} {You} {your} {Your} become for this reader, in the content's language."""
     return _voices(catalogue.language, speaks_to_parent)

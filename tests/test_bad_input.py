@@ -192,3 +192,22 @@ def test_a_leaflet_for_one_patient_needs_its_own_file_name(cli_runner, tmp_path,
     named = cli_runner.invoke(cli, ["build", str(MINIMAL), "-a", "adult", "--patient-name", "Zoë Martin",
                                     "-o", "zoe.pdf"])
     assert named.exit_code == 0 and (tmp_path / "zoe.pdf").exists()
+
+
+@pytest.mark.parametrize(("age", "audience", "label"), [
+    ("4", "caregiver", "For parents and caregivers of children under"),
+    ("15", "adolescent", "For young people aged 12 to 17"),
+    ("40", "adult", "For adults aged 18 and over"),
+])
+def test_without_audience_the_patient_age_chooses_it_as_on_the_page(cli_runner, tmp_path, age, audience, label):
+    from pypdf import PdfReader
+
+    result = cli_runner.invoke(cli, ["build", str(MINIMAL), "--patient-age", age, "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 0, result.output
+    assert f"; the {audience} leaflet, from --patient-age)" in result.output
+    assert label in PdfReader(tmp_path / "x.pdf").pages[0].extract_text()
+
+
+def test_an_impossible_age_without_audience_is_the_age_s_own_error(cli_runner, tmp_path):
+    assert run(cli_runner, "build", str(MINIMAL), "--patient-age", "200", "-o", str(tmp_path / "x.pdf")) == (
+        "Error: --patient-age 200: not a possible age in years")

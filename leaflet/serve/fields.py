@@ -22,7 +22,7 @@ from .. import manifest
 from ..build import Request
 from ..layout import PAGE_SIZES
 from ..styles import available_styles
-from ..tailor import AUDIENCES
+from ..tailor import AUDIENCES, audience_for_age
 
 if TYPE_CHECKING:
     from .library import Library
@@ -181,10 +181,7 @@ def _audience_for_age(text: str) -> str | None:
         return None
     if not math.isfinite(age):
         return None
-    for audience in AUDIENCES.values():
-        if audience.min_age <= age < audience.max_age:
-            return audience.name
-    return "caregiver" if age < 0 else "adult"
+    return audience_for_age(age)
 
 
 def to_request(data: Mapping[str, Any], library: Library) -> tuple[Request | None, list[Problem]]:
