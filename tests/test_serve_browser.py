@@ -92,7 +92,7 @@ def test_a_nurse_previews_downloads_and_prints_a_leaflet(page, tmp_path):
     status = page.get_by_role("status")
     assert re.fullmatch(r"Ready: \d+ pages\. Check the pages below, then download or print the PDF\.",
                         status.inner_text().strip())
-    assert page.get_by_role("heading", level=2).first.inner_text() == "Dupixent leaflet for the caregiver audience"
+    assert page.get_by_role("heading", level=2).first.inner_text() == "Dupixent leaflet for parents and caregivers of children under 12"
     pictures = page.get_by_role("img")
     count = pictures.count()
     for index in range(count):
@@ -152,7 +152,7 @@ def test_keyboard_alone_is_enough_and_focus_is_visible(page):
     with page.expect_navigation():
         page.keyboard.press("Enter")  # submits the form from a text field
     expect(page).to_have_title(re.compile(r"^Ready: "))
-    assert "Dupixent leaflet for the adolescent audience" in page.inner_text("main")
+    assert "Dupixent leaflet for young people aged 12 to 17" in page.inner_text("main")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Download the PDF"
     with page.expect_download() as download_info:
         page.keyboard.press("Enter")

@@ -72,6 +72,13 @@ _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not 
            422: "Unprocessable Content", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
+def _for_whom(audience: str) -> str:
+    from ..tailor import AUDIENCES
+
+    label = AUDIENCES[audience].label.replace("\u00a0", " ")
+    return label[:1].lower() + label[1:]
+
+
 def problem(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     """An RFC 9457 problem details response; `detail` is the CLI's wording."""
     body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status, "detail": detail, **extra}
@@ -261,7 +268,8 @@ def create_app(settings: Settings, library: Library | None = None,
         defaults = {"style": "standard", "page_size": "a4"}
         if len(library.medicines) == 1:
             defaults["medicine"] = next(iter(library.medicines))
-        context = {"rendered": None, "medicine": None, "audience": None, "images": [], **context}
+        context = {"rendered": None, "medicine": None, "audience": None, "audience_label": None, "images": [],
+                   **context}
         first_error = next((p.field for p in problems if p.field), None)
         values = {**defaults, **(values or {})}
         ticked = {part for part in re.split(r"[;,\s]+", values.get("uses", "")) if part}
@@ -311,6 +319,8 @@ def create_app(settings: Settings, library: Library | None = None,
         return form_page(request, 200, {name: values[name] for name in request_fields.field_names()},
                          rendered=rendered, medicine=library.medicines[values["medicine"].strip()],
                          audience=leaflet_request.audience,
+                         # "for adults aged 18 and over", not "for the adult audience": the nurse's words
+                         audience_label=_for_whom(leaflet_request.audience),
                          images=[base64.b64encode(image).decode("ascii") for image in images])
 
     async def form_pdf(request: HttpRequest) -> Response:
