@@ -38,7 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import fonts, i18n
+from . import addresses, fonts, i18n
 from .errors import LeafletError
 from .styles import PAGE_SIZES
 from .pdfmeta import Claims, add_metadata, add_output_intent, document_id, set_document_id
@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # a checked style arrives as a record (leaflet.records) with 
     from .style_model import Style, TextStyle
 
 rtl.install()
+addresses.install()
 
 BULLET = "\u2022"
 
@@ -276,6 +277,11 @@ class _Look:
         self.subheading = self._para("subheading", style.subheading, fonts.BOLD, self.text, keepWithNext=1,
                                      role="H3")
         self.body = self._para("body", style.body, fonts.REGULAR, self.text)
+        #: A paragraph holding a web address: ReportLab is asked to break an over-long word
+        #: (uriWasteReduce), which leaflet.addresses does at the points a reader expects;
+        #: at 1, an address that fits a line is never split, only moved to the next.
+        self.linked = ParagraphStyle("linked", parent=self.body, uriWasteReduce=1)
+        self.linked.role = self.body.role
         self.bold = self._para("bold", style.body, fonts.BOLD, self.text)
         self.bullet = self._para("bullet", style.body, fonts.REGULAR, self.text, role="LI",
                                  leftIndent=style.indent, bulletIndent=0, bulletFontName=fonts.REGULAR)
@@ -393,6 +399,15 @@ class _Remembered(_TaggedParagraph):
     right_bullet: str | None = None
 
     def breakLines(self, width):
+        if self.links:
+            with addresses.printing(self.links, min(width) if isinstance(width, (list, tuple)) else width):
+                return self._break_lines(width)
+        return self._break_lines(width)
+
+    #: The web addresses it prints, as links ({address: Link node}; see _linked).
+    links: dict | None = None
+
+    def _break_lines(self, width):
         if self.style.shaping and (rtl.direction.get() == "RTL" or rtl.needs_bidi(self.text)):
             return rtl.break_lines(self, width, super().breakLines, rtl.direction.get())
         return super().breakLines(width)
@@ -504,7 +519,7 @@ def _linked(block: Para, look: _Look) -> Flowable:
     before, _, after = block.text.partition(block.url)
     described = before.rstrip(", ")
     link, node = link_markup(block.url, f"{described}: {block.url}" if described else block.url)
-    made = look.paragraph(markup(before) + link + markup(after), look.body, escaped=True)
+    made = look.paragraph(markup(before) + link + markup(after), look.linked, escaped=True)
     node.parent = made.node
     made.links = {block.url: node}
     made.unbroken_lines = _LINKED_LINES_KEPT
