@@ -174,7 +174,7 @@ def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, 
         canvas.restoreState()
 
     frame_height = height - 2 * margin - footer_height - header_height
-    frame = Frame(
+    frame = _BodyFrame(
         margin,
         margin + footer_height,
         frame_width,
@@ -182,6 +182,7 @@ def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, 
         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
         id="body",
     )
+    frame.rule_above = look.gap / 2 - style.line_width / 2  # see draw_header
     buffer = io.BytesIO()
     doc = _LeafletDoc(
         buffer,
@@ -729,6 +730,34 @@ class _ContinuedTable(Table):
             _tag_as_own_table(parts[1], header_rows=self.repeatRows)
         return parts
 
+    #: Set at the top of a page (_BodyFrame): the header's rule above is its top border.
+    under_rule = False
+
+    def _drawLines(self) -> None:
+        if not self.under_rule:
+            return super()._drawLines()
+        drawn = self._linecmds
+        self._linecmds = [edge for command in drawn for edge in _without_top_line(command)]
+        try:
+            super()._drawLines()
+        finally:
+            self._linecmds = drawn
+
+
+def _without_top_line(command: tuple) -> list[tuple]:
+    """A table's line command without the line along its top row's top edge (a GRID,
+    or the LINEABOVE ReportLab makes of one when it splits a table, as its other lines)."""
+    op, (sc, sr), (ec, er), *rest = command
+    if sr != 0 or op not in ("GRID", "BOX", "OUTLINE", "LINEABOVE"):
+        return [command]
+    sides = [("LINEBEFORE", (sc, sr), (sc, er), *rest), ("LINEAFTER", (ec, sr), (ec, er), *rest),
+             ("LINEBELOW", (sc, er), (ec, er), *rest)]
+    if op == "GRID":
+        return [("INNERGRID", (sc, sr), (ec, er), *rest), *sides]
+    if op in ("BOX", "OUTLINE"):
+        return sides
+    return [("LINEABOVE", (sc, 1), (ec, er), *rest)] if er >= 1 else []
+
 
 def _tag_as_own_table(table: Table, header_rows: int) -> None:
     """Give the continued part of a split table its own Table element: its header cells
@@ -947,6 +976,51 @@ def _split_kept(content: list[Flowable], width: float, height: float) -> list[Fl
         rest = [*tail, *content[index + 1:]]
         return [*content[:index], head, _KeepTogether(rest) if len(rest) > 1 else rest[0]]
     return None
+
+
+class _BodyFrame(Frame):
+    """The page's text area, where a table starting a page hangs from the header's rule.
+
+    A frame drops the space before whatever starts it, which suits text (its line's
+    leading keeps it off the rule) but put a table's top border (a table going on from
+    the page before, its header row repeated) 3 pt under the header's rule: two lines so
+    close read as a double rule. Such a table (or a chain kept together that starts with
+    one) is set just under the rule instead, which is its top border (`_ContinuedTable.
+    under_rule`): one line, as between the rows, and no space lost.
+    """
+
+    #: How far the bottom edge of the header's rule is above the frame's top.
+    rule_above = 0.0
+
+    def add(self, flowable: Flowable, canv: Canvas, trySplit: int = 0) -> int:
+        table = self._table_at_top(flowable)
+        if table is None:
+            return super()._add(flowable, canv, trySplit)
+        self._y += self.rule_above
+        table.under_rule = True  # drawn as it is added
+        added = super()._add(flowable, canv, trySplit)
+        if not added:
+            self._y -= self.rule_above
+            table.under_rule = False
+        return added
+
+    _add = add
+
+    def split(self, flowable: Flowable, canv: Canvas) -> list[Flowable]:
+        if self._table_at_top(flowable) is None:
+            return super().split(flowable, canv)
+        self._y += self.rule_above
+        try:
+            return super().split(flowable, canv)
+        finally:
+            self._y -= self.rule_above
+
+    def _table_at_top(self, flowable: Flowable) -> Table | None:
+        if not self._atTop or not self.rule_above:
+            return None
+        while isinstance(flowable, KeepTogether) and flowable._content:
+            flowable = flowable._content[0]  # a chain kept together: its first block
+        return flowable if isinstance(flowable, _ContinuedTable) else None
 
 
 class _LeafletDoc(BaseDocTemplate):
