@@ -50,9 +50,13 @@ def _host_start(url: str) -> int:
 
 
 def _host_end(url: str, start: int) -> int:
-    """Where the host name (and port) ends: at the path's first "/", or "?" or "#"."""
-    ends = [index for index in (url.find(char, start) for char in "/?#") if index >= 0]
-    return min(ends, default=len(url)) + (1 if url[min(ends, default=len(url)):][:1] == "/" else 0)
+    """Where the host name (and port) ends: after the path's first "/", else at a "?" or "#"."""
+    for index in range(start, len(url)):
+        if url[index] == "/":
+            return index + 1
+        if url[index] in "?#":
+            return index
+    return len(url)
 
 
 def _runs(url: str, too_wide: Callable[[str], bool]) -> list[int]:
@@ -148,5 +152,5 @@ def _split_at_points(word: list, new_width: float, max_width: float, urls: tuple
     if word[0] > max_width and used > 0:
         # No point fits the rest of this line and the address is wider than a line: end
         # the line here (an empty head) and break it on the next, where a point fits.
-        return [_SplitFragH([0, (font, "")]), word]
+        return [_SplitFragH([0, (font.clone(link=[]), "")]), word]  # no link: nothing to annotate
     return None

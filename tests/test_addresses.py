@@ -119,3 +119,34 @@ def test_a_printed_address_reads_back_whole_and_is_one_tagged_link(content, styl
     links = [a for a in annotations if a.get("/Subtype") == "/Link"]
     assert {a["/A"]["/URI"] for a in links} >= {block.url for block in linked_paragraphs(content)}
     assert_both_checkers_pass(rendered.pdf, tmp_path)
+
+
+def test_an_address_wider_than_a_line_with_no_room_left_starts_the_next_line_whole(tmp_path):
+    """When not even "https://" fits the rest of a line, the address starts the next line
+    (ReportLab would have put it there whole, running past the margin) and breaks there;
+    the leaflet still passes both checkers, its link with one annotation per line."""
+    source = (ROOT / "content" / "epinephrine.yaml").read_text()
+    loaded = load_style("large-print")
+    look = _look_for(loaded)
+    width = PAGE_SIZES["a4"][0] - 2 * loaded.margin_mm * mm
+    url = "https://www.yourcareeverywhere.com/article/krames/en/article/health-research/"
+    for words in range(1, 30):
+        content = tmp_path / "epinephrine.yaml"
+        content.write_text(source.replace("title: Epinephrine injection (Auto-injector)",
+                                          "title: Epinephrine" + " injection" * words, 1))
+        block = next(block for block in linked_paragraphs(content) if block.url.startswith(url))
+        paragraph = _linked(block, look)
+        paragraph.wrap(width, 10_000)
+        lines = ["".join(word.text for word in line.words) for line in paragraph.blPara.lines]
+        starts = [index for index, text in enumerate(lines) if text.startswith("https://")]
+        if starts and not lines[starts[0] - 1].rstrip().endswith("https://"):
+            break
+    else:
+        pytest.fail("no title length puts the address at the start of a line")
+    first = starts[0]
+    assert block.url not in lines[first]  # wider than a line: it goes on, broken at a point
+    assert "".join(lines[first:]).startswith(block.url)
+    rendered = render_request(Request(content, "adult", style="large-print"))
+    assert block.url in "".join(line for page in PdfReader(io.BytesIO(rendered.pdf)).pages
+                                for line in page.extract_text().splitlines())
+    assert_both_checkers_pass(rendered.pdf, tmp_path)
