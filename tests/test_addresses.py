@@ -59,10 +59,10 @@ def test_every_address_line_fits_the_frame_and_breaks_at_a_break_point(content, 
         paragraph = _linked(block, look)
         paragraph.wrap(width, 10_000)
         lines = ["".join(word.text for word in line.words) for line in paragraph.blPara.lines]
-        space = stringWidth(" ", look.linked.fontName, look.linked.fontSize)
+        space = stringWidth(" ", paragraph.style.fontName, paragraph.style.fontSize)
         for line, text in zip(paragraph.blPara.lines, lines):
             # ReportLab may set a line's spaces a little tighter (spaceShrinkage), never its letters.
-            shrinkable = look.linked.spaceShrinkage * space * text.strip().count(" ")
+            shrinkable = paragraph.style.spaceShrinkage * space * text.strip().count(" ")
             assert line.extraSpace >= -shrinkable - 1e-6, f"runs past the margin: {text!r}"
         # Where the address is split, the line ends at one of its break points.
         flat = "".join(lines)
@@ -84,7 +84,7 @@ def _in_a_run_wider_than_a_line(url: str, offset: int, look, width: float) -> bo
     points = [0, *break_points(url), len(url)]
     left = max(point for point in points if point < offset)
     right = min(point for point in points if point > offset)
-    return stringWidth(url[left:right], look.linked.fontName, look.linked.fontSize) > width
+    return stringWidth(url[left:right], look.body.fontName, look.body.fontSize) > width
 
 
 @pytest.mark.parametrize("content,style,size", [
