@@ -38,7 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import fonts, i18n
+from . import addresses, fonts, i18n
 from .errors import LeafletError
 from .styles import PAGE_SIZES
 from .pdfmeta import Claims, add_metadata, add_output_intent, document_id, set_document_id
@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # a checked style arrives as a record (leaflet.records) with 
     from .style_model import Style, TextStyle
 
 rtl.install()
+addresses.install()
 
 BULLET = "\u2022"
 
@@ -173,7 +174,7 @@ def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, 
         canvas.restoreState()
 
     frame_height = height - 2 * margin - footer_height - header_height
-    frame = Frame(
+    frame = _BodyFrame(
         margin,
         margin + footer_height,
         frame_width,
@@ -181,6 +182,7 @@ def _render(leaflet: Leaflet, style: Style, page_size: str, personal: Personal, 
         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
         id="body",
     )
+    frame.rule_above = look.gap / 2 - style.line_width / 2  # see draw_header
     buffer = io.BytesIO()
     doc = _LeafletDoc(
         buffer,
@@ -276,6 +278,11 @@ class _Look:
         self.subheading = self._para("subheading", style.subheading, fonts.BOLD, self.text, keepWithNext=1,
                                      role="H3")
         self.body = self._para("body", style.body, fonts.REGULAR, self.text)
+        #: A paragraph holding a web address: ReportLab is asked to break an over-long word
+        #: (uriWasteReduce), which leaflet.addresses does at the points a reader expects;
+        #: at 1, an address that fits a line is never split, only moved to the next.
+        self.linked = ParagraphStyle("linked", parent=self.body, uriWasteReduce=1)
+        self.linked.role = self.body.role
         self.bold = self._para("bold", style.body, fonts.BOLD, self.text)
         self.bullet = self._para("bullet", style.body, fonts.REGULAR, self.text, role="LI",
                                  leftIndent=style.indent, bulletIndent=0, bulletFontName=fonts.REGULAR)
@@ -393,6 +400,15 @@ class _Remembered(_TaggedParagraph):
     right_bullet: str | None = None
 
     def breakLines(self, width):
+        if self.links:
+            with addresses.printing(self.links, min(width) if isinstance(width, (list, tuple)) else width):
+                return self._break_lines(width)
+        return self._break_lines(width)
+
+    #: The web addresses it prints, as links ({address: Link node}; see _linked).
+    links: dict | None = None
+
+    def _break_lines(self, width):
         if self.style.shaping and (rtl.direction.get() == "RTL" or rtl.needs_bidi(self.text)):
             return rtl.break_lines(self, width, super().breakLines, rtl.direction.get())
         return super().breakLines(width)
@@ -504,7 +520,7 @@ def _linked(block: Para, look: _Look) -> Flowable:
     before, _, after = block.text.partition(block.url)
     described = before.rstrip(", ")
     link, node = link_markup(block.url, f"{described}: {block.url}" if described else block.url)
-    made = look.paragraph(markup(before) + link + markup(after), look.body, escaped=True)
+    made = look.paragraph(markup(before) + link + markup(after), look.linked, escaped=True)
     node.parent = made.node
     made.links = {block.url: node}
     made.unbroken_lines = _LINKED_LINES_KEPT
@@ -713,6 +729,34 @@ class _ContinuedTable(Table):
         if len(parts) == 2:
             _tag_as_own_table(parts[1], header_rows=self.repeatRows)
         return parts
+
+    #: Set at the top of a page (_BodyFrame): the header's rule above is its top border.
+    under_rule = False
+
+    def _drawLines(self) -> None:
+        if not self.under_rule:
+            return super()._drawLines()
+        drawn = self._linecmds
+        self._linecmds = [edge for command in drawn for edge in _without_top_line(command)]
+        try:
+            super()._drawLines()
+        finally:
+            self._linecmds = drawn
+
+
+def _without_top_line(command: tuple) -> list[tuple]:
+    """A table's line command without the line along its top row's top edge (a GRID,
+    or the LINEABOVE ReportLab makes of one when it splits a table, as its other lines)."""
+    op, (sc, sr), (ec, er), *rest = command
+    if sr != 0 or op not in ("GRID", "BOX", "OUTLINE", "LINEABOVE"):
+        return [command]
+    sides = [("LINEBEFORE", (sc, sr), (sc, er), *rest), ("LINEAFTER", (ec, sr), (ec, er), *rest),
+             ("LINEBELOW", (sc, er), (ec, er), *rest)]
+    if op == "GRID":
+        return [("INNERGRID", (sc, sr), (ec, er), *rest), *sides]
+    if op in ("BOX", "OUTLINE"):
+        return sides
+    return [("LINEABOVE", (sc, 1), (ec, er), *rest)] if er >= 1 else []
 
 
 def _tag_as_own_table(table: Table, header_rows: int) -> None:
@@ -932,6 +976,51 @@ def _split_kept(content: list[Flowable], width: float, height: float) -> list[Fl
         rest = [*tail, *content[index + 1:]]
         return [*content[:index], head, _KeepTogether(rest) if len(rest) > 1 else rest[0]]
     return None
+
+
+class _BodyFrame(Frame):
+    """The page's text area, where a table starting a page hangs from the header's rule.
+
+    A frame drops the space before whatever starts it, which suits text (its line's
+    leading keeps it off the rule) but put a table's top border (a table going on from
+    the page before, its header row repeated) 3 pt under the header's rule: two lines so
+    close read as a double rule. Such a table (or a chain kept together that starts with
+    one) is set just under the rule instead, which is its top border (`_ContinuedTable.
+    under_rule`): one line, as between the rows, and no space lost.
+    """
+
+    #: How far the bottom edge of the header's rule is above the frame's top.
+    rule_above = 0.0
+
+    def add(self, flowable: Flowable, canv: Canvas, trySplit: int = 0) -> int:
+        table = self._table_at_top(flowable)
+        if table is None:
+            return super()._add(flowable, canv, trySplit)
+        self._y += self.rule_above
+        table.under_rule = True  # drawn as it is added
+        added = super()._add(flowable, canv, trySplit)
+        if not added:
+            self._y -= self.rule_above
+            table.under_rule = False
+        return added
+
+    _add = add
+
+    def split(self, flowable: Flowable, canv: Canvas) -> list[Flowable]:
+        if self._table_at_top(flowable) is None:
+            return super().split(flowable, canv)
+        self._y += self.rule_above
+        try:
+            return super().split(flowable, canv)
+        finally:
+            self._y -= self.rule_above
+
+    def _table_at_top(self, flowable: Flowable) -> Table | None:
+        if not self._atTop or not self.rule_above:
+            return None
+        while isinstance(flowable, KeepTogether) and flowable._content:
+            flowable = flowable._content[0]  # a chain kept together: its first block
+        return flowable if isinstance(flowable, _ContinuedTable) else None
 
 
 class _LeafletDoc(BaseDocTemplate):
