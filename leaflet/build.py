@@ -58,13 +58,20 @@ def _slug(text: str) -> str:
 
 
 def default_output(content: Content, audience: str, out_dir: Path = Path("output"), style: str = "standard",
-                   page_size: str = "a4") -> Path:
-    """output/<medicine>[-<language>]-<audience>[-<style>][-<page size>].pdf, the first
-    brand (or the generic name) made safe for a file name; a language other than English,
-    a style or page size other than the default is in the name, so a large-print Letter
-    build never replaces the standard A4 one."""
+                   page_size: str = "a4", patient_age: float | None = None, patient_weight: float | None = None,
+                   uses: tuple[str, ...] = ()) -> Path:
+    """output/<medicine>[-<language>]-<audience>[-age-<years>][-<kg>kg][-<use>...][-<style>][-<page size>].pdf,
+    the first brand (or the generic name) made safe for a file name; a language other than
+    English, a leaflet narrowed to a patient's age, weight or uses, a style or page size
+    other than the default is in the name, so no variant replaces another (a leaflet for a
+    3-year-old never replaces the caregiver leaflet for every child)."""
     parts = [_slug(content.name) or "leaflet", *([content.language.lower()] if content.language != "en" else []),
              audience]
+    if patient_age is not None:
+        parts.append(f"age-{patient_age:g}")
+    if patient_weight is not None:
+        parts.append(f"{patient_weight:g}kg")
+    parts.extend(_slug(use) or "use" for use in sorted(uses))
     if style.strip().lower() != "standard":
         parts.append(_slug(Path(style).stem) or "style")
     if page_size.lower() != "a4":
@@ -84,7 +91,9 @@ def build(request: Request, output: Path | None = None, strict: bool = False) ->
         refuse_unreviewed(content, request.content)
     rendered = render_request(request, content=content)
     if output is None:
-        path = default_output(content, request.audience, style=request.style, page_size=request.page_size)
+        path = default_output(content, request.audience, style=request.style, page_size=request.page_size,
+                              patient_age=request.patient_age, patient_weight=request.patient_weight,
+                              uses=request.uses)
     else:
         path = output if output.is_dir() or output.exists() else with_pdf_suffix(output)
     remove_temporaries(path)  # what an earlier build of this file left when it was killed

@@ -99,8 +99,8 @@ def cli() -> None:
 @click.option("--page-size", type=click.Choice(list(PAGE_SIZES), case_sensitive=False), default="a4", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path),
               help="Where to write the PDF (.pdf is added when missing) [default: "
-                   "output/<medicine>-<audience>.pdf; other languages, styles and page sizes than en, "
-                   "standard and a4 are added to the name].")
+                   "output/<medicine>-<audience>.pdf; a language other than en, the patient's age, weight "
+                   "and uses, a style other than standard and a page size other than a4 are added to the name].")
 @click.option("--use", "uses", multiple=True, metavar="ID",
               help="A use (condition) it is prescribed for, by its id in the content; repeat for several. "
                    "Only these uses are printed.")

@@ -57,6 +57,20 @@ def test_build_writes_the_default_output_name(cli_runner, tmp_path, monkeypatch)
     assert (tmp_path / "output" / "testamol-adult.pdf").read_bytes().startswith(b"%PDF-")
 
 
+def test_a_leaflet_narrowed_to_a_patient_never_replaces_the_general_one(cli_runner, tmp_path, monkeypatch):
+    """Age, weight and uses narrow what a leaflet says; the default name says so too, so a
+    leaflet for a 3-year-old does not replace the caregiver leaflet for every child."""
+    monkeypatch.chdir(tmp_path)
+    dupixent = ROOT / "content" / "dupixent.yaml"
+    for extra in ([], ["--patient-age", "3"], ["--patient-age", "0.75", "--patient-weight", "8.5"],
+                  ["--use", "eczema"]):
+        result = cli_runner.invoke(cli, ["build", str(dupixent), "-a", "caregiver", *extra])
+        assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(tmp_path / "output")) == [
+        "dupixent-caregiver-age-0.75-8.5kg.pdf", "dupixent-caregiver-age-3.pdf", "dupixent-caregiver-eczema.pdf",
+        "dupixent-caregiver.pdf"]
+
+
 def test_build_all_skips_an_audience_the_medicine_is_not_for(cli_runner, tmp_path, monkeypatch):
     """Acetaminophen's one use is for children under 12: `-a all` builds the caregiver
     leaflet, says why the other two were skipped, and succeeds; several files build in one go."""
