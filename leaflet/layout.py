@@ -500,6 +500,8 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float, heig
         story.append(_heading(section.heading, look.heading, look))
         for block, next_block in zip(section.blocks, (*section.blocks[1:], None)):
             flowable = _block(block, look, width)
+            if isinstance(flowable, _ContinuedTable):
+                flowable.page_height = height
             if isinstance(next_block, (Warning, WarningList, TableBlock)):
                 flowable.keepWithNext = 1  # a warning stays with its use, a table with its intro
             story.append(flowable)
@@ -724,9 +726,22 @@ class _ContinuedTable(Table):
     page belonged to an element of the page before.)
     """
 
+    #: The height of a page's text area (set by _story): a table taller than that must
+    #: break somewhere, two rows on each side or not.
+    page_height = 0.0
+
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         parts = super().split(availWidth, availHeight)
+        if not parts and self._rowSplitRange and self.page_height and self._height > self.page_height + _FUZZ:
+            # Too few rows to keep two on each side (three rows: no break allowed at all),
+            # yet too tall for any page: break where the page ends rather than fail.
+            kept, self._rowSplitRange = self._rowSplitRange, None
+            try:
+                parts = super().split(availWidth, availHeight)
+            finally:
+                self._rowSplitRange = kept
         if len(parts) == 2:
+            parts[1].page_height = self.page_height
             _tag_as_own_table(parts[1], header_rows=self.repeatRows)
         return parts
 

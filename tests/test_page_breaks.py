@@ -256,3 +256,18 @@ def test_a_table_starting_a_page_hangs_from_the_header_rule_not_under_it(style, 
     assert hanging or style == "ink-saver"  # ink-saver fills no header row; its lines are checked above
     if size == "a4" and style != "ink-saver":
         assert hanging  # acetaminophen's dose table goes on at the top of a page there
+
+
+def test_a_table_of_few_rows_taller_than_a_page_still_breaks_between_rows(tmp_path):
+    """Two rows on each side of a break is a preference: a table of three tall rows, too
+    tall for any page, breaks where it must rather than fail the build."""
+    doses = " ".join(f"Take {n} mg with water." for n in range(14))
+    items = "\n".join(f"    - {{id: t{n}, name: Tablet {n}, doses: {doses}, ages: 3 years and older}}"
+                      for n in range(3))
+    content = tmp_path / "tall.yaml"
+    text = (ROOT / "tests" / "fixtures" / "minimal.yaml").read_text()
+    content.write_text(text.replace("    - {id: tablet, name: Tablet, doses: 10 mg, ages: 3 years and older}", items))
+    request = Request(content, "adult", None, None, "standard", "a4")
+    rendered = render_request(request)
+    assert rendered.pages >= 2
+    assert squash(pdf_text(rendered.pdf)).count(squash(doses)) == 3  # every row, whole
