@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Callable
 from . import rtl  # first: it imports ReportLab's platypus without a slow step (rtl._import_paragraph)
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
