@@ -133,9 +133,11 @@ def _split_at_points(word: list, new_width: float, max_width: float, urls: tuple
     if url is None:
         return _NOT_AN_ADDRESS
     offset = len(url) - len(core)  # the word is the address from here on
+    used = new_width - word[0]  # the line's width before this word
+    if used > 0 and word[0] <= max_width:
+        return None  # it fits a line of its own: moved to the next whole, as uriWasteReduce=1 means
     font = next(frag for frag, part in word[1:] if part)
     cuts = _runs(url, lambda run: stringWidth(run, font.fontName, font.fontSize) > max_width)
-    used = new_width - word[0]  # the line's width before this word
     for cut in sorted((cut for cut in cuts if offset < cut < len(url)), reverse=True):
         at = opening + cut - offset
         frag_index, frag_start = places[at]

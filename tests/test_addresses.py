@@ -150,3 +150,24 @@ def test_an_address_wider_than_a_line_with_no_room_left_starts_the_next_line_who
     assert block.url in "".join(line for page in PdfReader(io.BytesIO(rendered.pdf)).pages
                                 for line in page.extract_text().splitlines())
     assert_both_checkers_pass(rendered.pdf, tmp_path)
+
+
+@pytest.mark.parametrize("style,size", [("standard", "a4"), ("large-print", "letter")])
+def test_an_address_that_fits_a_line_is_moved_to_the_next_whole_never_split(style, size):
+    """uriWasteReduce=1 (see layout._Look.linked): only an address wider than a line is
+    split; a short one that does not fit the rest of a line goes on to the next whole
+    (epinephrine's "https://www.drugs.com/" / "dosage/epipen.html" was split in large print)."""
+    loaded = load_style(style)
+    look = _look_for(loaded)
+    width = PAGE_SIZES[size][0] - 2 * loaded.margin_mm * mm
+    checked = 0
+    for content in CONTENTS:
+        for block in linked_paragraphs(content):
+            if stringWidth(block.url, look.linked.fontName, look.linked.fontSize) > width:
+                continue
+            paragraph = _linked(block, look)
+            paragraph.wrap(width, 10_000)
+            lines = ["".join(word.text for word in line.words) for line in paragraph.blPara.lines]
+            assert any(block.url in line for line in lines), (block.url, lines)
+            checked += 1
+    assert checked
