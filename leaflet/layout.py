@@ -288,6 +288,9 @@ class _Look:
         self.cell = self._para("cell", style.body, fonts.REGULAR, self.text, spaceAfter=0)
         self.cell_head = self._para("cell_head", style.body, fonts.BOLD, self.text, spaceAfter=0)
         self.footer = self._para("footer", style.footer, fonts.REGULAR, self.text)
+        #: The footer naming a source by its web address (broken as in `linked`).
+        self.footer_linked = ParagraphStyle("footer_linked", parent=self.footer, uriWasteReduce=1)
+        self.footer_linked.role = self.footer.role
         self.header = self.footer
         self.header_title = ParagraphStyle("header_title", parent=self.footer, fontName=fonts.BOLD,
                                            textColor=self.accent, spaceBefore=0, spaceAfter=0)
@@ -399,13 +402,16 @@ class _Remembered(_TaggedParagraph):
     right_bullet: str | None = None
 
     def breakLines(self, width):
-        if self.links:
-            with addresses.printing(self.links, min(width) if isinstance(width, (list, tuple)) else width):
+        urls = tuple(self.links or ()) or self.addresses
+        if urls:
+            with addresses.printing(urls, min(width) if isinstance(width, (list, tuple)) else width):
                 return self._break_lines(width)
         return self._break_lines(width)
 
     #: The web addresses it prints, as links ({address: Link node}; see _linked).
     links: dict | None = None
+    #: The web addresses it prints as plain text (the footer's source): broken as links are.
+    addresses: tuple[str, ...] = ()
 
     def _break_lines(self, width):
         if self.style.shaping and (rtl.direction.get() == "RTL" or rtl.needs_bidi(self.text)):
@@ -860,12 +866,15 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
                         for part in (personal.pharmacy, personal.pharmacy_phone) if part)
         lines.append(look.paragraph(words.pharmacy.format(pharmacy=who), look.footer))
     page_number = words.page_number.format(page=words.number(page), total=words.number(total))
-    lines.append(look.paragraph(
+    source = look.paragraph(
         f"<b>{_content_markup(page_number, bold=True)}</b>. {_content_markup(leaflet.source_line)} "
         f"{_content_markup(' '.join(filter(None, (leaflet.date_label, leaflet.last_updated))))}.",
-        look.footer,
+        look.footer_linked if leaflet.source_url else look.footer,
         escaped=True,
-    ))
+    )
+    if leaflet.source_url:
+        source.addresses = (leaflet.source_url,)
+    lines.append(source)
     return lines
 
 

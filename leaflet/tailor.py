@@ -162,6 +162,8 @@ class Leaflet:
     publisher: str | None = None
     #: A line printed under the audience label, e.g. that a translation is not yet reviewed.
     notice: str | None = None
+    #: The web address `source_line` prints (one source, with an address), else "".
+    source_url: str = ""
 
 
 #: The section name the disclaimer is printed (and scored) under: it has no heading.
@@ -408,6 +410,7 @@ def tailor(content: Content, reader: Reader) -> Leaflet:
         if source.date else words.sources.no_date,
         publisher=source.publisher,
         notice=words.not_reviewed if not_reviewed(content) else None,
+        source_url=(source.url or "") if len(cited) <= 1 else "",
     )
 
 

@@ -152,6 +152,29 @@ def test_an_address_wider_than_a_line_with_no_room_left_starts_the_next_line_who
     assert_both_checkers_pass(rendered.pdf, tmp_path)
 
 
+def test_the_footer_breaks_its_source_address_at_break_points_too(tmp_path):
+    """With one source, every page's footer prints its address: it breaks where a reader
+    expects, as in the Sources section (it was cut "www.dr" / "ugs.com", "?u" / "tm_source")."""
+    url = "https://www.drugs.com/medical-answers/what-is-dupixent-used-for-and-how-does-it-work-3566789/?utm_source=leaflet&lang=en"
+    content = tmp_path / "dupixent.yaml"
+    content.write_text((ROOT / "content" / "dupixent.yaml").read_text().replace(
+        "    reviewer: Leigh Ann Anderson, PharmD\n", f"    reviewer: Leigh Ann Anderson, PharmD\n    url: {url}\n", 1))
+    rendered = render_request(Request(content, "adult"))
+    lines = PdfReader(io.BytesIO(rendered.pdf)).pages[0].extract_text().splitlines()
+    start = next(index for index, line in enumerate(lines) if "https://" in line)
+    printed, pieces = "", []
+    for line in lines[start:]:
+        piece = line.split("https://", 1)[-1] if not printed else line
+        piece = piece.split(" ", 1)[0].rstrip(".")
+        printed += piece
+        pieces.append(piece)
+        if len("https://" + printed) >= len(url):
+            break
+    assert "https://" + printed == url
+    offsets = [len("https://") + sum(map(len, pieces[:n])) for n in range(1, len(pieces))]
+    assert offsets and set(offsets) <= set(break_points(url)), pieces
+
+
 @pytest.mark.parametrize("style,size", [("standard", "a4"), ("large-print", "letter")])
 def test_an_address_that_fits_a_line_is_moved_to_the_next_whole_never_split(style, size):
     """uriWasteReduce=1 (see layout._Look.linked): only an address wider than a line is
