@@ -525,7 +525,7 @@ def _story(leaflet: Leaflet, personal: Personal, look: _Look, width: float, heig
 def _linked(block: Para, look: _Look) -> Flowable:
     """A paragraph whose web address is a link (a Link element over a URI annotation)."""
     before, _, after = block.text.partition(block.url)
-    described = before.rstrip(", ")
+    described = rtl.plain(before).rstrip(", ")  # isolates (Catalogue.field) order what is drawn, not what is read
     link, node = link_markup(block.url, f"{described}: {block.url}" if described else block.url)
     made = look.paragraph(markup(before) + link + markup(after), look.linked, escaped=True)
     node.parent = made.node

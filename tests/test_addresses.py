@@ -194,3 +194,17 @@ def test_an_address_that_fits_a_line_is_moved_to_the_next_whole_never_split(styl
             assert any(block.url in line for line in lines), (block.url, lines)
             checked += 1
     assert checked
+
+
+def test_a_link_on_a_right_to_left_page_is_described_without_isolate_marks():
+    """On a right-to-left page a source's title and address are isolates (Catalogue.field);
+    the Link's description (/Contents, read out by a screen reader) is the plain title and
+    address, not "⁨Title⁩, ⁨: https://..."."""
+    from leaflet import i18n
+
+    words = i18n.catalogue("ar")
+    url = "https://www.drugs.com/dosage/epipen.html"
+    block = Para(f"{words.field('EpiPen Dosage')} ({words.field('Drugs.com')}), {words.field(url)}.",
+                 prose=False, url=url)
+    made = _linked(block, _look_for(load_style("standard"), True))
+    assert made.links[url].contents == f"EpiPen Dosage (Drugs.com): {url}"
