@@ -527,11 +527,21 @@ def _linked(block: Para, look: _Look) -> Flowable:
     before, _, after = block.text.partition(block.url)
     described = rtl.plain(before).rstrip(", ")  # isolates (Catalogue.field) order what is drawn, not what is read
     link, node = link_markup(block.url, f"{described}: {block.url}" if described else block.url)
-    made = look.paragraph(markup(before) + link + markup(after), look.linked, escaped=True)
+    made = look.paragraph(markup(before) + link + markup(after), _address_style(look, look.linked, look.body),
+                          escaped=True)
     node.parent = made.node
     made.links = {block.url: node}
     made.unbroken_lines = _LINKED_LINES_KEPT
     return made
+
+
+def _address_style(look: _Look, breaking: ParagraphStyle, plain: ParagraphStyle) -> ParagraphStyle:
+    """The style for a paragraph printing a web address: one that breaks it at its break
+    points (leaflet.addresses), except on a right-to-left page. There every word is shaped
+    before it is broken ("leaflet" holds the ligature "ﬂ"), so the address is not
+    recognised; ReportLab's uriWasteReduce split it once after "https://" and left the
+    rest running past the margin. ReportLab's splitting of over-long words keeps it inside."""
+    return plain if look.right_to_left else breaking
 
 
 #: A paragraph with a link of up to this many lines is never split across pages: split
@@ -869,7 +879,7 @@ def _footer_paragraphs(leaflet: Leaflet, personal: Personal, look: _Look, page: 
     source = look.paragraph(
         f"<b>{_content_markup(page_number, bold=True)}</b>. {_content_markup(leaflet.source_line)} "
         f"{_content_markup(' '.join(filter(None, (leaflet.date_label, leaflet.last_updated))))}.",
-        look.footer_linked if leaflet.source_url else look.footer,
+        _address_style(look, look.footer_linked, look.footer) if leaflet.source_url else look.footer,
         escaped=True,
     )
     if leaflet.source_url:

@@ -208,3 +208,27 @@ def test_a_link_on_a_right_to_left_page_is_described_without_isolate_marks():
                  prose=False, url=url)
     made = _linked(block, _look_for(load_style("standard"), True))
     assert made.links[url].contents == f"EpiPen Dosage (Drugs.com): {url}"
+
+
+def test_an_address_wider_than_a_line_stays_inside_the_margin_on_a_right_to_left_page():
+    """On a right-to-left page every word is shaped before it is broken ("leaflet" holds
+    the ligature "ﬂ", a stop goes before the address), so leaflet.addresses does not know
+    the address; ReportLab's uriWasteReduce then split it once after "https://" and left
+    the rest, wider than the line, running 259 pt past the margin. There, such a
+    paragraph is left to ReportLab's splitting of over-long words: inside the margin."""
+    from leaflet import i18n, rtl
+
+    words = i18n.catalogue("ar")
+    url = ("https://www.drugs.com/medical-answers/what-is-dupixent-used-for-and-how-does-it-work-3566789/"
+           "?utm_source=leaflet&lang=ar")
+    block = Para(f"المصدر: {words.field('What is Dupixent used for?')}, {words.field(url)}. راجعه "
+                 f"{words.field('Leigh Ann Anderson, PharmD')}.", prose=False, url=url)
+    fonts.register_fonts()
+    token = rtl.direction.set("RTL")
+    try:
+        paragraph = _linked(block, _look_for(load_style("standard"), True))
+        paragraph.wrap(480, 10_000)
+        overflow = [line.extraSpace for line in paragraph.blPara.lines if line.extraSpace < -6.001]
+    finally:
+        rtl.direction.reset(token)
+    assert not overflow
