@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import manifest
 from ..build import Request
-from ..layout import PAGE_SIZES
+from ..styles import PAGE_SIZES
 from ..styles import available_styles
 from ..tailor import AUDIENCES, audience_for_age
 
