@@ -48,9 +48,10 @@ from .errors import LeafletError
 from .load import KeyPath, Loaded, load_yaml
 from .agreement import text_data_problems
 from .grammar import grammar_problems
-from .model import Content, LintSettings, earliest_day, speak
+from .model import Content, LintSettings, earliest_day
 from .tailor import AUDIENCES, DISCLAIMER, Fact, Leaflet, make_reader, printed, tailor
 from .validate import validate, walk
+from .voice import speak
 
 ERROR = "error"
 WARNING = "warning"

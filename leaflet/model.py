@@ -23,7 +23,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from .records import ContentFacts
-from .voice import TOKEN as _TOKEN, VOICE_PLACEHOLDERS, speak  # noqa: F401 (speak re-exported)
+from .voice import TOKEN as _TOKEN, VOICE_PLACEHOLDERS
 from .schema1 import MAX_ITEMS, MAX_TEXT_CHARS, Identifier, IsoDate, LintSettings, NonEmpty, Strict  # noqa: F401 (limits re-exported)
 
 SCHEMA_VERSION = 2

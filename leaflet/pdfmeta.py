@@ -114,12 +114,10 @@ def xmp_packet(info: Described, lang: str | None, claims: Claims) -> bytes:
         parts.append(f"<dc:description>{alt(info.subject)}</dc:description>\n")
     if lang:
         parts.append(f"<dc:language><rdf:Bag><rdf:li>{escape(lang, quote=False)}</rdf:li></rdf:Bag></dc:language>\n")
-    if info.keywords:
-        parts.append(f"<pdf:Keywords>{escape(info.keywords, quote=False)}</pdf:Keywords>\n")
-    if info.producer:
-        parts.append(f"<pdf:Producer>{escape(info.producer, quote=False)}</pdf:Producer>\n")
-    if info.creator:
-        parts.append(f"<xmp:CreatorTool>{escape(info.creator, quote=False)}</xmp:CreatorTool>\n")
+    for element, value in (("pdf:Keywords", info.keywords), ("pdf:Producer", info.producer),
+                           ("xmp:CreatorTool", info.creator)):
+        if value:
+            parts.append(f"<{element}>{escape(value, quote=False)}</{element}>\n")
     if date:
         parts.append(f"<xmp:CreateDate>{date}</xmp:CreateDate>\n<xmp:ModifyDate>{date}</xmp:ModifyDate>\n")
     if claims.pdfua:

@@ -15,7 +15,7 @@ from .checked import load_checked
 from .errors import LeafletError
 
 if TYPE_CHECKING:  # a checked style arrives as a record (leaflet.records) with these fields
-    from .style_model import Style, TextStyle  # noqa: F401
+    from .style_model import Style
 
 
 def _style_dir() -> Path:

@@ -16,14 +16,13 @@ import difflib
 import re
 import types
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import LeafletError
 from .fonts import cannot_draw
-from .load import KeyPath, Loaded, load_yaml
+from .load import KeyPath, Loaded
 from .model import MAX_TEXT_CHARS, SCHEMA_VERSION, Content
 from .schema1 import Schema1Content, migrate
 

@@ -101,7 +101,7 @@ def test_every_fact_knows_where_in_the_content_file_it_comes_from(audience):
     from leaflet.build import Request, tailored
     from leaflet.load import load_yaml
     from leaflet.i18n import catalogue
-    from leaflet.model import speak
+    from leaflet.voice import speak
     from leaflet.tailor import reader_voice
     from leaflet.checked import load_content
 

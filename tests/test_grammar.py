@@ -8,7 +8,7 @@ from conftest import FIXTURES, build_leaflet
 from leaflet.cli import cli
 from leaflet.errors import LeafletError
 from leaflet.grammar import problems_in
-from leaflet.model import speak
+from leaflet.voice import speak
 from leaflet.checked import load_content
 
 GRAMMAR = FIXTURES / "grammar"
